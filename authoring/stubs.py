@@ -1,0 +1,64 @@
+"""Generate `student_stubs/` from `reference/` (`make stubs`, or `--check` in tests).
+
+Usage:
+    python -m authoring.stubs            # write student_stubs/
+    python -m authoring.stubs --check    # exit 1 and list the stale files
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from .regions import stub_text
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = ROOT / "reference"
+STUBS = ROOT / "student_stubs"
+
+
+def expected_stubs(reference=REFERENCE):
+    """Map file name -> the text its stub must have."""
+    files = {}
+    for path in sorted(reference.glob("*.py")):
+        files[path.name] = stub_text(path.read_text(), where=str(path))
+    return files
+
+
+def stale_files(reference=REFERENCE, stubs=STUBS):
+    """Names of the stub files that differ from what the reference generates (or are extra)."""
+    expected = expected_stubs(reference)
+    stale = [name for name, text in expected.items()
+             if not (stubs / name).exists() or (stubs / name).read_text() != text]
+    extra = [p.name for p in stubs.glob("*.py") if p.name not in expected]
+    return sorted(stale + extra)
+
+
+def write_stubs(reference=REFERENCE, stubs=STUBS):
+    stubs.mkdir(parents=True, exist_ok=True)
+    expected = expected_stubs(reference)
+    for path in stubs.glob("*.py"):
+        if path.name not in expected:
+            path.unlink()
+    for name, text in expected.items():
+        (stubs / name).write_text(text)
+    return sorted(expected)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only report stale files")
+    args = parser.parse_args(argv)
+    if args.check:
+        stale = stale_files()
+        if stale:
+            print("student_stubs/ is out of date with reference/ (run `make stubs`):", *stale, sep="\n  ")
+            return 1
+        print("student_stubs/ is in sync with reference/")
+        return 0
+    names = write_stubs()
+    print(f"wrote {len(names)} files to {STUBS.relative_to(ROOT)}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

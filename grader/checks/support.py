@@ -1,0 +1,100 @@
+"""Helpers shared by the graded checks: seeds, cases, signatures, numerical gradients.
+
+Every helper runs on the trusted side. Student code is reached only through
+the `student` fixture (a sandbox Session); expected values only through the
+`oracle` fixture (the reference, or recorded fixtures in the student bundle).
+"""
+
+import zlib
+
+import numpy as np
+import pytest
+
+from ..compare import CheckFailed, as_array, as_tuple
+from ..sandbox.wire import describe_signature
+
+# Every value check runs twice: on public inputs (also in the student bundle,
+# expected values from fixtures) and on hidden ones (seeded by secrets.toml).
+CASES = pytest.mark.parametrize("case", ["public", "hidden"])
+
+
+def check_name(request):
+    name = request.node.name
+    return name[len("test_"):] if name.startswith("test_") else name
+
+
+def seed_for(request, label=""):
+    """A deterministic seed for this check; unknowable for hidden cases."""
+    name = check_name(request) + "/" + label
+    seed = zlib.crc32(name.encode())
+    case = getattr(request.node, "callspec", None) and request.node.callspec.params.get("case")
+    if case == "hidden":
+        secret = request.config.grader.rubric.secrets.get("inputs", 0)
+        seed = zlib.crc32(f"{secret}:{name}".encode())
+    return seed
+
+
+def is_public(request):
+    case = getattr(request.node, "callspec", None) and request.node.callspec.params.get("case")
+    return case != "hidden"
+
+
+def expected(request, label, compute):
+    """The oracle's value for this check (recorded as a fixture when public)."""
+    oracle = request.config.grader.oracle
+    return oracle(f"{check_name(request)}/{label}", compute, public=is_public(request))
+
+
+def signature_of(function):
+    return describe_signature(function)
+
+
+def check_signature(student, request, module, function):
+    """The student's function exists with the SPEC's parameters and defaults."""
+    want = expected(request, "signature",
+                    lambda R: signature_of(getattr(getattr(R, module), function)))
+    got = student.signature(f"{module}.{function}")
+    want_names = [p["name"] for p in want]
+    got_names = [p.get("name") for p in got] if isinstance(got, list) else None
+    if got_names != want_names:
+        raise CheckFailed(f"{function} should take ({', '.join(want_names)}) but takes "
+                          f"({', '.join(map(str, got_names or []))})")
+    for w, g in zip(want, got):
+        if w["has_default"] != g.get("has_default") or (w["has_default"] and w["default"] != g.get("default")):
+            shown = w["default"] if w["has_default"] else "no default"
+            raise CheckFailed(f"{function}: parameter {w['name']} should have default {shown!r}, "
+                              f"has {g.get('default')!r}")
+        if w["kind"] != g.get("kind"):
+            raise CheckFailed(f"{function}: parameter {w['name']} should be {w['kind'].lower()}")
+
+
+def numerical_gradient_of(student, target, args, index, dout, h=1e-6, output=None):
+    """Centred differences of the student's own function, on the trusted side.
+
+    Calls target(*args) with args[index] perturbed entry by entry (all in one
+    batch round trip) and returns d sum(dout * out) / d args[index] in float64.
+    `output` picks the item of a returned tuple (0 for a forward's out).
+    """
+    x = np.asarray(args[index], dtype=np.float64)
+    calls = []
+    for i in np.ndindex(x.shape):
+        for sign in (1, -1):
+            moved = x.copy()
+            moved[i] += sign * h
+            calls.append(tuple(moved if k == index else a for k, a in enumerate(args)))
+    results = student.batch(target, calls)
+    grad = np.zeros(x.shape)
+    for n, i in enumerate(np.ndindex(x.shape)):
+        plus, minus = results[2 * n].unwrap(), results[2 * n + 1].unwrap()
+        if output is not None:
+            plus, minus = plus[output], minus[output]
+        plus = as_array(plus, "the forward's output")
+        minus = as_array(minus, "the forward's output")
+        grad[i] = np.sum(dout * (plus.astype(np.float64) - minus.astype(np.float64))) / (2 * h)
+    return grad
+
+
+def forward_output(value, name):
+    """`out` of a forward's (out, cache) where the cache was kept in the worker."""
+    out, _cache = as_tuple(value, 2, name)
+    return out

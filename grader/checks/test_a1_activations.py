@@ -1,0 +1,106 @@
+"""Assignment 1: neurons and activations (activations.py)."""
+
+import numpy as np
+import pytest
+
+from ..compare import CheckFailed, as_float, expect_array, expect_unchanged
+from .support import CASES, check_signature, expected
+
+MODULE = "activations"
+ELEMENTWISE = ["sigmoid", "sigmoid_grad", "relu", "relu_grad", "leaky_relu", "leaky_relu_grad",
+               "tanh", "tanh_grad", "softmax", "log_softmax"]
+STABLE = ["sigmoid", "sigmoid_grad", "tanh", "tanh_grad", "softmax", "log_softmax"]
+
+
+def _inputs(rng, dtype=np.float64):
+    z = rng.standard_normal((6, 5)) * 3
+    z[0, :2] = 0.0  # the kink: relu_grad is 0 and leaky_relu_grad is alpha at z == 0
+    return z.astype(dtype)
+
+
+def _hint_context(function, z):
+    alternatives = {}
+    if function == "tanh_grad":
+        alternatives["derivative_of_output"] = 1 - z**2
+    if function == "sigmoid_grad":
+        alternatives["derivative_of_output"] = z * (1 - z)
+    if function == "relu_grad":
+        alternatives["relu_grad_at_zero"] = (z >= 0).astype(float)
+    return {"inputs": [z], "alternatives": alternatives}
+
+
+@pytest.mark.parametrize("function", ["neuron"] + ELEMENTWISE)
+def test_signature(student, request, function):
+    check_signature(student, request, MODULE, function)
+
+
+@CASES
+@pytest.mark.parametrize("function", ELEMENTWISE)
+def test_values(student, request, rng, function, case):
+    z = _inputs(rng)
+    want = expected(request, "out", lambda R: getattr(R.activations, function)(z))
+    got = student.call(f"{MODULE}.{function}", z)
+    expect_array(got, want, f"{function}(z)", dtype=np.float64, context=_hint_context(function, z))
+
+
+@pytest.mark.parametrize("function", ELEMENTWISE)
+def test_float32(student, request, rng, function):
+    z = _inputs(rng, np.float32)
+    want = expected(request, "out", lambda R: getattr(R.activations, function)(z.astype(np.float64)))
+    got = student.call(f"{MODULE}.{function}", z)
+    expect_array(got, want, f"{function}(z) for float32 z", dtype=np.float32)
+
+
+@pytest.mark.parametrize("function", STABLE)
+def test_stable(student, request, function):
+    z = np.array([[-1e4, -800.0, -50.0, 0.0, 50.0, 800.0, 1e4],
+                  [1e4, 1e4 - 1, 3.0, -1e4, 0.5, -2.0, 700.0]])
+    want = expected(request, "out", lambda R: getattr(R.activations, function)(z))
+    result = student.call(f"{MODULE}.{function}", z, return_args=True)
+    got = result.unwrap()
+    expect_array(got, want, f"{function}(z) with |z| up to 1e4", dtype=np.float64,
+                 context={"inputs": [z]})
+    overflow = [w for w in result.warnings if "overflow" in w or "invalid" in w or "divide" in w]
+    if overflow:
+        raise CheckFailed(f"{function} gives the right values but NumPy warned: {overflow[0]}",
+                          hint="exp() of a large positive number overflows: arrange the formula "
+                               "so exp() only sees non-positive numbers")
+
+
+@pytest.mark.parametrize("function", ELEMENTWISE)
+def test_input_unchanged(student, rng, function):
+    z = _inputs(rng)
+    result = student.call(f"{MODULE}.{function}", z, return_args=True)
+    result.unwrap()
+    expect_unchanged(z, result.args_after[0], "z")
+
+
+@CASES
+@pytest.mark.parametrize("activation", ["sigmoid", "relu", "tanh", "linear"])
+def test_neuron_batch(student, request, rng, activation, case):
+    x, w, b = rng.standard_normal((5, 3)), rng.standard_normal(3), float(rng.standard_normal())
+    want = expected(request, "out", lambda R: R.activations.neuron(x, w, b, activation))
+    got = student.call(f"{MODULE}.neuron", x, w, b, activation=activation)
+    expect_array(got, want, f"neuron(x, w, b, {activation!r}) for x of shape (5, 3)",
+                 context={"inputs": [x, w]})
+
+
+def test_neuron_single_example(student, request, rng):
+    x, w, b = rng.standard_normal(3), rng.standard_normal(3), 0.25
+    want = expected(request, "out", lambda R: R.activations.neuron(x, w, b, "tanh"))
+    got = as_float(student.call(f"{MODULE}.neuron", x, w, b, activation="tanh"),
+                   "neuron(x, w, b) for x of shape (D,)")
+    if not np.isclose(got, want, rtol=1e-6, atol=1e-9):
+        raise CheckFailed(f"neuron for one example is {got:.6g}, expected {want:.6g}")
+
+
+def test_neuron_unknown_activation(student):
+    try:
+        student.call(f"{MODULE}.neuron", np.ones((2, 3)), np.ones(3), 0.0, activation="swish")
+    except Exception as error:  # the worker reports the student's exception as StudentError
+        if getattr(error, "type", None) == "ValueError":
+            return
+        if getattr(error, "not_implemented", False):
+            raise
+        raise CheckFailed(f"an unknown activation should raise ValueError, got {error}") from None
+    raise CheckFailed("neuron(..., activation='swish') should raise ValueError but returned")

@@ -1,0 +1,259 @@
+"""The grader's pytest plugin: rubric points on every check, verdicts into results.json.
+
+pytest runs the checks (grader/checks/test_a*.py); this plugin
+  - gives each collected check its rubric entry (points as a `points` marker,
+    visibility), and deselects the hidden cases when the hidden seeds are absent;
+  - turns each outcome into a verdict: CheckFailed (message, hint, partial
+    credit), the student's own exception (their traceback lines only), a worker
+    fault (crash, timeout, memory), or an internal error of the grader;
+  - writes results.json in Gradescope's format, first as a plan where every
+    check is "not run" (so a crash never leaves it incomplete), then complete;
+  - prints the terminal summary.
+"""
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from .compare import CheckFailed
+from .oracle import FixtureMissing
+from .sandbox.client import Session, StudentError, WorkerFault
+from .sandbox.isolation import sandbox_description, sandbox_mode
+
+MAX_MESSAGE = 3000
+HIDDEN_DETAILS = "wrong on hidden inputs (their values are not shown)"
+
+
+class GraderPlugin:
+    """State of one grading run: the submission, the rubric and the verdicts."""
+
+    def __init__(self, submission, rubric, oracle, results_path=None, data_dir=None,
+                 slot=0, echo=True, progress=None):
+        self.submission = Path(submission)
+        self.rubric = rubric
+        self.oracle = oracle
+        self.results_path = Path(results_path) if results_path else None
+        self.data_dir = data_dir
+        self.slot = slot
+        self.echo = echo
+        self.progress = progress
+        self.records = {}  # nodeid -> verdict dict, in collection order
+        self.started = time.perf_counter()
+        self.session = None
+        self.internal_errors = 0
+        self.artifacts = {}  # extra data checks leave for the report (histories, plots' inputs)
+
+    # ------------------------------------------------------------ fixtures' access
+
+    def student(self):
+        """The Session reaching the student's code, started on first use."""
+        if self.session is None:
+            self.session = Session(self.submission, data_dir=self.data_dir,
+                                   limits=self.rubric.limits,
+                                   budget_seconds=self.rubric.budget_seconds, slot=self.slot)
+        return self.session
+
+    # ------------------------------------------------------------ pytest hooks
+
+    def pytest_configure(self, config):
+        config.grader = self
+        config.addinivalue_line("markers", "points(n): the check's points, from the rubric")
+
+    def pytest_collection_modifyitems(self, session, config, items):
+        keep, drop = [], []
+        for item in items:
+            assignment = self.rubric.assignment_of(Path(str(item.fspath)).name)
+            if assignment is None:
+                drop.append(item)
+                continue
+            check = item.name[len("test_"):] if item.name.startswith("test_") else item.name
+            case = getattr(item, "callspec", None) and item.callspec.params.get("case")
+            if case == "hidden" and not self.rubric.secrets:
+                drop.append(item)  # the student bundle: no hidden seeds, no hidden cases
+                continue
+            entry = assignment.entry(check)
+            item.add_marker(pytest.mark.points(entry["points"]))
+            item.grader = {"assignment": assignment.id, "check": check, "entry": entry}
+            keep.append(item)
+            self.records[item.nodeid] = {
+                "assignment": assignment.id, "check": check,
+                "max_score": float(entry["points"]), "score": 0.0, "status": "not run",
+                "message": "not run: grading stopped before this check",
+                "hint": None, "visibility": entry["visibility"],
+                "details": entry.get("details", True), "seconds": 0.0,
+            }
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+        self.write_results(final=False)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        record = self.records.get(item.nodeid)
+        if record is None or call.when == "teardown" and report.passed:
+            return
+        if call.when == "call" or report.failed or report.skipped:
+            record["seconds"] += call.duration
+            self._verdict(record, item, call, report)
+            if self.progress and call.when != "setup" or self.progress and report.failed:
+                self.progress(record)
+
+    def pytest_sessionfinish(self, session, exitstatus):
+        if self.session is not None:
+            self.session.close()
+        self.write_results(final=True)
+
+    def pytest_terminal_summary(self, terminalreporter):
+        if self.echo:
+            terminalreporter.write(self.summary_text())
+
+    # ------------------------------------------------------------ verdicts
+
+    def _verdict(self, record, item, call, report):
+        credit_property = dict(item.user_properties).get("credit")
+        hint_property = dict(item.user_properties).get("hint")
+        if report.passed:
+            credit = 1.0 if credit_property is None else float(credit_property)
+            record.update(status="passed" if credit >= 1 else "partial", message="ok",
+                          hint=hint_property)
+        elif report.skipped:
+            record.update(status="skipped", message=_skip_reason(report), score=0.0)
+            return
+        else:
+            error = call.excinfo.value if call.excinfo else None
+            credit, message, hint = _explain(error)
+            if message.startswith("internal error"):
+                self.internal_errors += 1
+            record.update(status="partial" if credit > 0 else "failed", message=message,
+                          hint=hint or hint_property)
+        record["score"] = round(record["max_score"] * max(0.0, min(1.0, credit)), 4)
+        if record["status"] == "partial" and record["message"] == "ok":
+            record["message"] = "partial credit"
+
+    # ------------------------------------------------------------ results
+
+    def results(self):
+        tests = []
+        for number, record in enumerate(self.records.values(), start=1):
+            message = record["message"]
+            if record["status"] != "passed" and not record["details"]:
+                message = HIDDEN_DETAILS if record["status"] != "not run" else message
+            output = message + (f"\nHint: {record['hint']}" if record.get("hint") else "")
+            tests.append({
+                "name": f"{record['assignment']} {record['check']}",
+                "number": f"{record['assignment'][1:]}.{number}",
+                "score": record["score"], "max_score": record["max_score"],
+                "status": "passed" if record["status"] == "passed" else "failed",
+                "output": output[:MAX_MESSAGE], "visibility": record["visibility"],
+                "extra_data": {"assignment": record["assignment"], "check": record["check"],
+                               "outcome": record["status"], "hint": record.get("hint"),
+                               "seconds": round(record["seconds"], 4)},
+            })
+        score = round(sum(t["score"] for t in tests), 4)
+        stats = self.session.stats.__dict__ if self.session else {}
+        output = [f"Sandbox: {sandbox_description()}"]
+        if self.session is not None and self.session.output:
+            output.append("Your code printed:\n" + self.session.captured_output[:4000])
+        return {
+            "score": score,
+            "execution_time": round(time.perf_counter() - self.started, 3),
+            "output": "\n\n".join(output),
+            "visibility": "visible",
+            "stdout_visibility": "hidden",
+            "tests": tests,
+            "extra_data": {
+                "submission": self.submission.name,
+                "max_score": round(sum(t["max_score"] for t in tests), 4),
+                "sandbox": sandbox_mode(),
+                "assignments": self.assignment_totals(tests),
+                "timing": {k: round(v, 4) if isinstance(v, float) else v for k, v in stats.items()},
+                "internal_errors": self.internal_errors,
+            },
+        }
+
+    def assignment_totals(self, tests):
+        totals = {}
+        for test in tests:
+            a = test["extra_data"]["assignment"]
+            entry = totals.setdefault(a, {"title": self.rubric.assignments[a].title,
+                                          "score": 0.0, "max_score": 0.0})
+            entry["score"] = round(entry["score"] + test["score"], 4)
+            entry["max_score"] = round(entry["max_score"] + test["max_score"], 4)
+        return totals
+
+    def write_results(self, final):
+        if self.results_path is None:
+            return
+        self.results_path.parent.mkdir(parents=True, exist_ok=True)
+        data = self.results()
+        data["extra_data"]["complete"] = final
+        if self.artifacts:
+            data["extra_data"]["artifacts"] = self.artifacts
+        temporary = self.results_path.with_suffix(".json.tmp")
+        temporary.write_text(json.dumps(data, indent=1, default=_json_default))
+        os.replace(temporary, self.results_path)
+
+    def summary_text(self):
+        data = self.results()
+        lines = ["", f"Sandbox: {sandbox_description()}", ""]
+        by_assignment = {}
+        for test in data["tests"]:
+            by_assignment.setdefault(test["extra_data"]["assignment"], []).append(test)
+        for a, tests in by_assignment.items():
+            totals = data["extra_data"]["assignments"][a]
+            lines.append(f"{a}  {totals['title']:<44} {totals['score']:6.2f} / {totals['max_score']:g}")
+            for test in tests:
+                if test["score"] < test["max_score"]:
+                    reason = test["output"].splitlines()[0] if test["output"] else ""
+                    hint = test["extra_data"].get("hint")
+                    lines.append(f"    x {test['extra_data']['check']:<40} "
+                                 f"{test['score']:g}/{test['max_score']:g}  {reason[:150]}")
+                    if hint and test["extra_data"]["outcome"] != "not run":
+                        lines.append(f"        hint: {hint[:200]}")
+        total, maximum = data["score"], data["extra_data"]["max_score"]
+        percent = 100 * total / maximum if maximum else 0.0
+        lines += ["", f"Total: {total:.2f} / {maximum:g} ({percent:.0f}%) "
+                      f"in {data['execution_time']:.1f} s", ""]
+        return "\n".join(lines)
+
+
+def _explain(error):
+    """(credit, message, hint) for the exception that ended a check."""
+    if isinstance(error, CheckFailed):
+        return error.credit, error.message, error.hint
+    if isinstance(error, StudentError):
+        if error.not_implemented:
+            return 0.0, "not implemented yet (raises NotImplementedError)", None
+        where = f"\n{error.traceback.rstrip()}" if error.traceback else ""
+        if error.import_error:
+            return 0.0, f"your module could not be imported: {error.type}: {error.message}{where}", None
+        return 0.0, f"your code raised {error.type}: {error.message}{where}", None
+    if isinstance(error, WorkerFault):
+        return 0.0, str(error), None
+    if isinstance(error, FixtureMissing):
+        return 0.0, f"internal error: {error}", None
+    if error is None:
+        return 0.0, "failed", None
+    return 0.0, f"internal error of the grader: {type(error).__name__}: {error}"[:MAX_MESSAGE], None
+
+
+def _skip_reason(report):
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return "skipped"
+
+
+def _json_default(value):
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")

@@ -1,0 +1,128 @@
+"""The rubric: points, thresholds, budgets and visibility, read from TOML files.
+
+Files in grader/rubric/ (instructors edit these, not code):
+    grading.toml   budgets and default limits for the whole submission
+    aN.toml        one per assignment: title, limits, points and visibility of
+                   its checks, and for training tasks their thresholds
+    secrets.toml   the hidden seeds (absent from the student bundle)
+
+A check's rubric name is its pytest name without "test_", e.g.
+"linear_backward[dW-hidden]". Entries under [checks] are glob patterns; every
+entry that matches applies, in file order, later keys overriding earlier ones.
+Every check must receive points from some entry, and every entry must match a
+check: tests/test_rubric.py holds the rubric and the checks to that.
+"""
+
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from .sandbox.isolation import Limits
+
+RUBRIC_DIR = Path(__file__).resolve().parent / "rubric"
+ASSIGNMENTS = ("a1", "a2", "a3", "a4", "a5", "a6")
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+
+
+class RubricError(ValueError):
+    """A rubric file is missing, malformed or inconsistent."""
+
+
+@dataclass
+class Assignment:
+    id: str
+    title: str
+    module: str
+    limits: dict
+    checks: dict  # pattern -> {points, visibility, ...}
+    tasks: dict = field(default_factory=dict)
+
+    def entry(self, check_name):
+        """Merged rubric entry of a check; raises RubricError if no points apply."""
+        merged = {}
+        for pattern, values in self.checks.items():
+            if _matches(pattern, check_name):
+                merged.update(values)
+        if "points" not in merged:
+            raise RubricError(f"{self.id}: no rubric entry gives points to check {check_name!r}")
+        merged.setdefault("visibility", "visible")
+        if merged["visibility"] not in VISIBILITIES:
+            raise RubricError(f"{self.id}: {check_name}: visibility must be one of {VISIBILITIES}")
+        return merged
+
+
+@dataclass
+class Rubric:
+    budget_seconds: float
+    limits: Limits
+    assignments: dict
+    secrets: dict
+
+    def limits_for(self, assignment_id, task=None):
+        """Limits of the workers of an assignment (or of one of its training tasks)."""
+        overrides = dict(self.assignments[assignment_id].limits)
+        if task is not None:
+            overrides.update(self.assignments[assignment_id].tasks[task].get("limits", {}))
+        return _limits(overrides, self.limits)
+
+    def assignment_of(self, module_name):
+        for assignment in self.assignments.values():
+            if assignment.module == module_name:
+                return assignment
+        return None
+
+
+def _matches(pattern, check_name):
+    """Glob with * only: brackets in check names ("values[sigmoid-public]") are literal."""
+    regex = ".*".join(re.escape(part) for part in pattern.split("*"))
+    return re.fullmatch(regex, check_name) is not None
+
+
+def _read(path):
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise RubricError(f"rubric file missing: {path}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise RubricError(f"{path}: {error}") from None
+
+
+def _limits(values, base=Limits()):
+    mapping = {"wall_seconds": ("wall_seconds", 1), "memory_mb": ("memory_bytes", 2**20),
+               "cpu_seconds": ("cpu_seconds", 1), "processes": ("processes", 1),
+               "file_mb": ("file_bytes", 2**20), "output_kb": ("output_bytes", 2**10),
+               "threads": ("threads", 1)}
+    changes = {}
+    for key, value in values.items():
+        if key not in mapping:
+            raise RubricError(f"unknown limit {key!r}; known: {sorted(mapping)}")
+        name, scale = mapping[key]
+        changes[name] = type(getattr(base, name))(value * scale)
+    return base.with_(**changes)
+
+
+def load_rubric(directory=RUBRIC_DIR):
+    directory = Path(directory)
+    grading = _read(directory / "grading.toml")
+    assignments = {}
+    for assignment_id in ASSIGNMENTS:
+        data = _read(directory / f"{assignment_id}.toml")
+        try:
+            assignments[assignment_id] = Assignment(
+                id=assignment_id, title=data["title"], module=data["module"],
+                limits=data.get("limits", {}), checks=data.get("checks", {}),
+                tasks=data.get("tasks", {}))
+        except KeyError as missing:
+            raise RubricError(f"{assignment_id}.toml: missing key {missing}") from None
+    secrets_path = directory / "secrets.toml"
+    secrets = _read(secrets_path) if secrets_path.exists() else {}
+    return Rubric(budget_seconds=float(grading["submission"]["budget_seconds"]),
+                  limits=_limits(grading.get("limits", {})), assignments=assignments,
+                  secrets=secrets)

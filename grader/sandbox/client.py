@@ -1,0 +1,359 @@
+"""The grader's side of the worker: start it, call the student's code, survive it.
+
+Every call has a wall-clock timeout enforced here; a call that crashes, exits,
+hangs or blows its memory kills only its worker, and the next call starts a
+fresh one. A submission has a total time budget; once it is spent, the
+remaining calls fail at once, so grading always ends.
+"""
+
+import os
+import select
+import signal
+import subprocess
+import threading
+import time
+
+from . import wire
+from .isolation import Limits, apply_limits, sandbox_mode, worker_command
+
+
+class WorkerFault(Exception):
+    """The worker died, hung, or sent something unreadable during a call."""
+
+
+class StudentError(Exception):
+    """The student's code raised an exception (the worker reports it as data)."""
+
+    def __init__(self, info):
+        self.type = str(info.get("type", "Exception"))[:100]
+        self.message = str(info.get("message", ""))[:2000]
+        self.traceback = str(info.get("traceback", ""))[:4000]
+        self.not_implemented = bool(info.get("not_implemented"))
+        self.import_error = bool(info.get("import_error"))
+        super().__init__(f"{self.type}: {self.message}")
+
+
+class Result:
+    """The outcome of one call in a batch: a value or a StudentError."""
+
+    __slots__ = ("value", "error", "args_after", "warnings")
+
+    def __init__(self, value=None, error=None, args_after=None, warnings=()):
+        self.value, self.error, self.args_after = value, error, args_after
+        self.warnings = warnings
+
+    def unwrap(self):
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+class Stats:
+    """Where grading time went (for the benchmark and the report)."""
+
+    def __init__(self):
+        self.student_seconds = 0.0  # as the worker measured it
+        self.call_seconds = 0.0  # wall time of calls, seen from here
+        self.start_seconds = 0.0  # starting workers
+        self.calls = 0
+        self.starts = 0
+
+
+class Session:
+    """The student's submission, reached through a sandboxed worker.
+
+    Args:
+        submission: path of the student's package directory.
+        data_dir: folder of .npy arrays the worker may load by name (or None).
+        limits: default Limits of the worker.
+        budget_seconds: total wall time for every call of this session.
+        slot: batch slot, selecting the worker's uid.
+    """
+
+    def __init__(self, submission, data_dir=None, limits=Limits(), budget_seconds=600, slot=0):
+        self.submission = submission
+        self.data_dir = data_dir
+        self.default_limits = limits
+        self.budget_seconds = budget_seconds
+        self.slot = slot
+        self.spent = 0.0
+        self.stats = Stats()
+        self.output = bytearray()
+        self.output_dropped = 0
+        self._process = None
+        self._limits = None
+        self._generation = 0
+        self.sandbox = sandbox_mode()
+
+    # ---------------------------------------------------------------- public
+
+    def call(self, target, *args, timeout=None, keep=False, keep_index=None, return_args=False,
+             iterate=None, limits=None, **kwargs):
+        """Call `module.function` of the submission; returns the decoded value.
+
+        Args:
+            target: "module.function", e.g. "layers.linear_forward".
+            args, kwargs: arrays, numbers, strings, lists, tuples, dicts, Refs
+                and wire.Fn/Data/Rng/DType.
+            timeout: wall-clock seconds (default: the limits').
+            keep: keep the whole result in the worker and return a Ref.
+            keep_index: keep item i of a returned tuple in the worker (a
+                forward's cache) and return the rest as data.
+            return_args: return a Result (not raising) whose args_after holds the
+                arguments as they were after the call (to see what it changed)
+                and whose warnings lists the warnings the call emitted.
+            iterate: list up to this many items of a returned iterator.
+            limits: Limits for this call (restarts the worker if they differ).
+
+        Raises:
+            StudentError: the student's code raised.
+            WorkerFault: the worker died, hung or sent something refused.
+        """
+        request = self._call_request("call", target, args, kwargs, keep, return_args, iterate)
+        if keep_index is not None:
+            request["keep_index"] = int(keep_index)
+        answer = self._request(request, timeout, limits)
+        result = self._result(answer)
+        if return_args:
+            return result
+        return result.unwrap()
+
+    def batch(self, target, arg_lists, timeout=None, limits=None):
+        """Call one function on many argument tuples in one round trip; a list of Result."""
+        calls = [self._call_request("call", target, args, {}, False, False, None)
+                 for args in arg_lists]
+        answer = self._request({"op": "batch", "calls": calls}, timeout, limits)
+        return [self._result(a) for a in _expect_list(answer.get("value"), len(calls))]
+
+    def attr(self, target, timeout=None):
+        """A module attribute of the submission (config.HYPERPARAMS), as data."""
+        request = self._call_request("attr", target, (), {}, False, False, None)
+        return self._result(self._request(request, timeout, None)).unwrap()
+
+    def signature(self, target, timeout=None):
+        """[{name, kind, has_default, default}] of a function, or StudentError."""
+        request = self._call_request("signature", target, (), {}, False, False, None)
+        return self._result(self._request(request, timeout, None)).unwrap()
+
+    def get(self, ref, timeout=None):
+        """The data of an object the worker keeps (params after training, say)."""
+        self._check_ref(ref)
+        return self._request({"op": "get", "id": ref.id}, timeout, None).get("value")
+
+    def close(self):
+        self._stop()
+        self._clean_link()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def captured_output(self):
+        text = self.output.decode("utf-8", "replace")
+        if self.output_dropped:
+            text += f"\n[... {self.output_dropped} more bytes of output dropped]"
+        return text
+
+    # ---------------------------------------------------------------- internals
+
+    def _call_request(self, op, target, args, kwargs, keep, return_args, iterate):
+        for value in list(args) + list(kwargs.values()):
+            if isinstance(value, wire.Ref):
+                self._check_ref(value)
+        request = {"op": op, "target": target, "args": list(args), "kwargs": dict(kwargs)}
+        if keep:
+            request["keep"] = True
+        if return_args:
+            request["return_args"] = True
+        if iterate:
+            request["iterate"] = int(iterate)
+        return request
+
+    def _check_ref(self, ref):
+        if ref.generation != self._generation or self._process is None:
+            raise WorkerFault("this value was lost when an earlier failure restarted the worker")
+
+    def _result(self, answer):
+        if not isinstance(answer, dict):
+            raise WorkerFault("the worker sent a malformed answer")
+        if "fault" in answer:
+            raise WorkerFault(f"the grader's request failed in the worker: {answer['fault']}")
+        if "error" in answer:
+            info = answer["error"] if isinstance(answer["error"], dict) else {}
+            return Result(error=StudentError(info))
+        if "value" not in answer:
+            raise WorkerFault("the worker sent an answer without a value")
+        value = _tag_refs(answer["value"], self._generation)
+        warnings = answer.get("warnings") or []
+        warnings = [str(w)[:300] for w in warnings[:20]] if isinstance(warnings, list) else []
+        return Result(value=value, args_after=_tag_refs(answer.get("args_after"), self._generation),
+                      warnings=warnings)
+
+    def _request(self, request, timeout, limits):
+        limits = limits or self.default_limits
+        remaining = self.budget_seconds - self.spent
+        if remaining <= 0:
+            raise WorkerFault(f"the submission's time budget of {self.budget_seconds:.0f} s is "
+                              "used up, so this check could not run")
+        timeout = min(timeout or limits.wall_seconds, remaining)
+        if self._process is None or self._process.poll() is not None or self._limits != limits:
+            self._start(limits)
+        header, arrays = wire.encode(request)
+        started = time.perf_counter()
+        try:
+            wire.write_message(self._request_fd, header, arrays)
+            body, answer_arrays = wire.read_message(self._reader(started + timeout))
+            answer = wire.decode(body, answer_arrays)
+        except _Timeout:
+            self._stop()
+            raise WorkerFault(f"timed out after {timeout:.1f} s (an infinite loop, or far too "
+                              "slow; the limit is in the rubric)") from None
+        except (EOFError, BrokenPipeError, OSError):
+            status = self._stop(grace=1.0)
+            raise WorkerFault(_death_message(status, limits)) from None
+        except wire.WireError as error:
+            self._stop()
+            raise WorkerFault(f"the worker sent data the grader refuses: {error}") from None
+        finally:
+            elapsed = time.perf_counter() - started
+            self.spent += elapsed
+            self.stats.call_seconds += elapsed
+            self.stats.calls += 1
+        if isinstance(answer, dict) and isinstance(answer.get("seconds"), float):
+            self.stats.student_seconds += min(max(answer["seconds"], 0.0), elapsed)
+        return answer
+
+    def _reader(self, deadline):
+        fd = self._response_fd
+
+        def read_exactly(n):
+            chunks = []
+            while n:
+                left = deadline - time.perf_counter()
+                if left <= 0:
+                    raise _Timeout
+                ready, _, _ = select.select([fd], [], [], left)
+                if not ready:
+                    raise _Timeout
+                chunk = os.read(fd, min(n, 1 << 20))
+                if not chunk:
+                    raise EOFError
+                chunks.append(chunk)
+                n -= len(chunk)
+            return b"".join(chunks)
+
+        return read_exactly
+
+    def _start(self, limits):
+        self._stop()
+        started = time.perf_counter()
+        request_read, request_write = os.pipe()
+        response_read, response_write = os.pipe()
+        argv, env, cwd = worker_command(self.submission, self.data_dir, request_read,
+                                        response_write, limits, slot=self.slot)
+        self._link_dir = cwd
+        self._process = subprocess.Popen(
+            argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, pass_fds=(request_read, response_write),
+            start_new_session=True, preexec_fn=lambda: apply_limits(limits))
+        os.close(request_read)
+        os.close(response_write)
+        self._request_fd, self._response_fd = request_write, response_read
+        self._limits = limits
+        self._generation += 1
+        self._drain = threading.Thread(target=self._drain_output,
+                                       args=(self._process.stdout, limits.output_bytes), daemon=True)
+        self._drain.start()
+        self.stats.starts += 1
+        self.stats.start_seconds += time.perf_counter() - started
+
+    def _drain_output(self, stream, keep_bytes):
+        while True:
+            chunk = stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536)
+            if not chunk:
+                return
+            room = keep_bytes - len(self.output)
+            if room > 0:
+                self.output += chunk[:room]
+            self.output_dropped += max(0, len(chunk) - max(room, 0))
+
+    def _stop(self, grace=0.0):
+        """Kill the worker's whole process group; returns its exit status."""
+        process, self._process = self._process, None
+        if process is None:
+            return None
+        for fd in (self._request_fd, self._response_fd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        if grace:
+            try:  # it is dying anyway: let it report how
+                process.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                pass
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            process.kill()
+        except ProcessLookupError:
+            pass
+        status = process.wait()
+        if process.stdout:
+            self._drain.join(timeout=1)
+            process.stdout.close()
+        return status
+
+    def _clean_link(self):
+        link_dir = getattr(self, "_link_dir", None)
+        if link_dir:
+            try:
+                os.unlink(os.path.join(link_dir, "submission"))
+                os.rmdir(link_dir)
+            except OSError:
+                pass
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _death_message(status, limits):
+    if status is None:
+        return "the worker stopped during the call"
+    if status < 0:
+        number = -status
+        name = signal.Signals(number).name if number in signal.valid_signals() else str(number)
+        if number == signal.SIGKILL:
+            return ("the worker was killed (SIGKILL) during the call: most often memory "
+                    f"exhaustion (the limit is {limits.memory_bytes / 2**30:.1f} GiB)")
+        if number == signal.SIGXCPU:
+            return "the worker used up its CPU-time limit"
+        return f"the worker died from signal {name} during the call"
+    if status in (126, 127):
+        return f"the worker could not start (exit status {status})"
+    return (f"the worker exited with status {status} during the call: does your code call "
+            "sys.exit, os._exit or exit()?")
+
+
+def _expect_list(value, length):
+    if not isinstance(value, list) or len(value) != length:
+        raise WorkerFault("the worker sent a malformed batch answer")
+    return value
+
+
+def _tag_refs(value, generation):
+    if isinstance(value, wire.Ref):
+        value.generation = generation
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _tag_refs(item, generation)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _tag_refs(item, generation)
+    return value

@@ -1,0 +1,230 @@
+"""The worker: the only process that imports and runs the student's code.
+
+It runs inside the sandbox (see isolation.py), reads requests from one pipe
+and writes answers to another, in the format of wire.py. It sends back data
+only: arrays, numbers, strings and the structure around them; any other object
+the student returns (a cache, a generator) stays here and goes back as a
+handle. It never judges anything: the grader compares on its own side, with
+expected values that never come here.
+
+Everything in this file is the grader's code, but it runs beside the student's,
+so nothing it sends is trusted: a student who rewrites it can only change the
+data the grader then checks.
+
+Usage: python worker.py SUBMISSION_PARENT PACKAGE REQUEST_FD RESPONSE_FD DATA_DIR
+"""
+
+import importlib
+import os
+import sys
+import time
+import traceback
+import warnings
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import numpy as np  # noqa: E402
+import wire  # noqa: E402
+
+MAX_ITEMS = 100_000  # items taken from a generator
+
+
+class Worker:
+    def __init__(self, parent, package, request_fd, response_fd, data_dir):
+        self.package = package
+        self.submission_dir = os.path.realpath(os.path.join(parent, package))
+        self.request = os.fdopen(request_fd, "rb", buffering=0)
+        self.response_fd = response_fd
+        self.data_dir = data_dir
+        self.kept = {}
+        self.data = {}  # loaded once per worker: MNIST is read from disk, not sent
+        self.next_id = 1
+        sys.path.insert(0, parent)
+
+    # ------------------------------------------------------------ plumbing
+
+    def read_exactly(self, n):
+        chunks = []
+        while n:
+            chunk = self.request.read(n)
+            if not chunk:
+                raise EOFError
+            chunks.append(chunk)
+            n -= len(chunk)
+        return b"".join(chunks)
+
+    def keep(self, value):
+        ref = wire.Ref(self.next_id, type(value).__name__)
+        self.kept[self.next_id] = value
+        self.next_id += 1
+        return ref
+
+    def send(self, body):
+        try:
+            header, arrays = wire.encode(body, ref_of=self.keep)
+        except Exception as error:  # e.g. nested too deeply
+            header, arrays = wire.encode({"fault": f"cannot send the result: {error}"})
+        wire.write_message(self.response_fd, header, arrays)
+
+    def resolve(self, node, decode_child):
+        if "$ref" in node:
+            if node["$ref"] not in self.kept:
+                raise LookupError("this value is no longer kept by the worker")
+            return self.kept[node["$ref"]]
+        if "$data" in node:
+            name = os.path.basename(str(node["$data"]))
+            if name not in self.data:
+                path = os.path.join(self.data_dir, name + ".npy")
+                self.data[name] = np.load(path, allow_pickle=False)
+            return self.data[name]
+        if "$rng" in node:
+            return np.random.default_rng(node["$rng"])
+        if "$dtype" in node:
+            return np.dtype(str(node["$dtype"]))
+        if "$fn" in node:
+            return DeferredFunction(str(node["$fn"]), decode_child(node.get("args")))
+        raise ValueError("unknown node")
+
+    # ------------------------------------------------------------ requests
+
+    def serve(self):
+        while True:
+            try:
+                body, arrays = wire.read_message(self.read_exactly)
+            except EOFError:
+                return
+            started = time.perf_counter()
+            try:
+                request = wire.decode(body, arrays, resolve=self.resolve)
+                answer = self.handle(request)
+            except Exception as error:  # the grader's own request failed here
+                answer = {"fault": f"{type(error).__name__}: {error}"}
+            answer["seconds"] = time.perf_counter() - started
+            self.send(answer)
+
+    def handle(self, request):
+        op = request["op"]
+        if op == "ping":
+            return {"value": "pong"}
+        if op == "drop":
+            for ref_id in request["ids"]:
+                self.kept.pop(ref_id, None)
+            return {"value": None}
+        if op == "get":
+            return {"value": self.kept[request["id"]]}
+        if op == "batch":
+            return {"value": [self.call(call) for call in request["calls"]]}
+        if op in ("call", "attr", "signature"):
+            return self.call(request)
+        raise ValueError(f"unknown op {op!r}")
+
+    def call(self, request):
+        """Run one request against the student's code; student errors become data."""
+        started = time.perf_counter()
+        answer_warnings = None
+        try:
+            target = self.lookup(request["target"])
+            if request["op"] == "attr":
+                value = target
+            elif request["op"] == "signature":
+                value = wire.describe_signature(target)
+            else:
+                args = list(request.get("args", []))
+                kwargs = dict(request.get("kwargs", {}))
+                args = [a.build(args) if isinstance(a, DeferredFunction) else a for a in args]
+                kwargs = {k: (v.build(args) if isinstance(v, DeferredFunction) else v)
+                          for k, v in kwargs.items()}
+                with warnings.catch_warnings(record=True) as caught, \
+                        np.errstate(over="warn", invalid="warn", divide="warn", under="ignore"):
+                    warnings.simplefilter("always")
+                    value = target(*args, **kwargs)
+                    if request.get("iterate"):
+                        value = take(value, request["iterate"])
+                if caught:
+                    answer_warnings = [f"{w.category.__name__}: {w.message}" for w in caught[:20]]
+            keep_index = request.get("keep_index")
+            if request.get("keep"):
+                value = self.keep(value)
+            elif keep_index is not None and type(value) is tuple and keep_index < len(value):
+                # forward's (out, cache): the cache stays here, private to the student
+                value = value[:keep_index] + (self.keep(value[keep_index]),) + value[keep_index + 1:]
+            answer = {"value": value}
+            if request.get("return_args"):
+                answer["args_after"] = args
+            if answer_warnings:
+                answer["warnings"] = answer_warnings
+        except BaseException as error:  # noqa: B036 -- sys.exit and KeyboardInterrupt too
+            answer = {"error": self.describe(error)}
+        answer["seconds"] = time.perf_counter() - started
+        return answer
+
+    def lookup(self, target):
+        module_name, _, attribute = target.partition(".")
+        module = importlib.import_module(f"{self.package}.{module_name}")
+        if not attribute:
+            return module
+        value = module
+        for part in attribute.split("."):
+            value = getattr(value, part)
+        return value
+
+    def describe(self, error):
+        frames = traceback.extract_tb(error.__traceback__)
+        student = [f for f in frames if os.path.realpath(f.filename).startswith(self.submission_dir)]
+        lines = traceback.format_list(student)
+        if isinstance(error, SyntaxError) and error.filename:
+            lines.append(f'  File "{os.path.basename(error.filename)}", line {error.lineno}\n'
+                         f"    {(error.text or '').strip()}\n")
+        text = "".join(lines).replace(self.submission_dir + os.sep, "")
+        return {
+            "type": type(error).__name__,
+            "message": str(error)[:2000],
+            "traceback": text[-4000:],
+            "not_implemented": isinstance(error, NotImplementedError),
+            "import_error": isinstance(error, (ImportError, SyntaxError)),
+        }
+
+
+class DeferredFunction:
+    """A known test function, built once the call's other arguments are decoded.
+
+    Functions cannot cross the wire, so the grader names one of these and its
+    parameters; the worker builds it here. Some close over another argument of
+    the same call (gradient_check's f reads the very dict it perturbs).
+    """
+
+    def __init__(self, name, args):
+        self.name, self.args = name, args or {}
+
+    def build(self, call_args):
+        a = self.args
+        if self.name == "cubic_sum":  # f(x) = sum(c * x**3); df/dx = 3 c x**2
+            c = a["c"]
+            return lambda x: float(np.sum(c * x**3))
+        if self.name == "scaled_sin":  # f(x) = c * sin(x), array valued
+            c = a["c"]
+            return lambda x: c * np.sin(x)
+        if self.name == "params_cubic_sum":  # f() = sum_k sum(c_k * params[k]**3)
+            params = call_args[a["params_arg"]]
+            coefficients = a["c"]
+            return lambda: float(sum(np.sum(coefficients[k] * params[k] ** 3) for k in params))
+        raise ValueError(f"unknown test function {self.name!r}")
+
+
+def take(value, limit):
+    items = []
+    for item in value:
+        items.append(item)
+        if len(items) >= limit:
+            break
+    return items
+
+
+def main():
+    parent, package, request_fd, response_fd, data_dir = sys.argv[1:6]
+    worker = Worker(parent, package, int(request_fd), int(response_fd), data_dir)
+    worker.serve()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,199 @@
+"""Assignment 2: layers as forward/backward function pairs.
+
+Every layer is two functions, in the style of CS231n:
+
+    out, cache = layer_forward(x, *params)
+    dx, *dparams = layer_backward(dout, cache)
+
+`dout` is the gradient of the loss with respect to `out`; the backward returns
+the gradients with respect to the forward's arguments, in their order and with
+their shapes. The cache holds whatever the backward needs; its layout is
+private to each implementation.
+"""
+
+import numpy as np
+
+from .activations import leaky_relu, leaky_relu_grad, relu, sigmoid
+
+
+def linear_forward(x, W, b):
+    """Affine layer: out = x @ W + b.
+
+    Args:
+        x: inputs, shape (N, D).
+        W: weights, shape (D, M).
+        b: biases, shape (M,).
+
+    Returns:
+        out: shape (N, M), dtype of x.
+        cache: what linear_backward needs: (x, W).
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def linear_backward(dout, cache):
+    """Backward pass of the affine layer.
+
+    Args:
+        dout: upstream gradient, shape (N, M).
+        cache: from linear_forward.
+
+    Returns:
+        dx: shape (N, D) = dout @ W.T
+        dW: shape (D, M) = x.T @ dout
+        db: shape (M,) = dout summed over the batch (each example adds b once).
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def relu_forward(x):
+    """ReLU layer: out = max(0, x).
+
+    Args:
+        x: inputs of any shape.
+
+    Returns:
+        out: shape and dtype of x.
+        cache: x (the backward's mask comes from the input).
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def relu_backward(dout, cache):
+    """Backward pass of ReLU: dout where the INPUT was positive, else 0.
+
+    Args:
+        dout: upstream gradient, shape of x.
+        cache: from relu_forward.
+
+    Returns:
+        dx: shape of x.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def sigmoid_forward(x):
+    """Sigmoid layer: out = 1 / (1 + exp(-x)), stable.
+
+    Args:
+        x: inputs of any shape.
+
+    Returns:
+        out: shape and dtype of x.
+        cache: out (the derivative is out * (1 - out)).
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def sigmoid_backward(dout, cache):
+    """Backward pass of the sigmoid: dx = dout * s * (1 - s) with s = sigmoid(x).
+
+    Args:
+        dout: upstream gradient, shape of x.
+        cache: from sigmoid_forward.
+
+    Returns:
+        dx: shape of x.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def tanh_forward(x):
+    """Tanh layer.
+
+    Args:
+        x: inputs of any shape.
+
+    Returns:
+        out: tanh(x), shape and dtype of x.
+        cache: out (the derivative is 1 - out**2).
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def tanh_backward(dout, cache):
+    """Backward pass of tanh: dx = dout * (1 - tanh(x)**2).
+
+    Args:
+        dout: upstream gradient, shape of x.
+        cache: from tanh_forward.
+
+    Returns:
+        dx: shape of x.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def leaky_relu_forward(x, alpha=0.01):
+    """Leaky ReLU layer: x for x > 0, alpha * x otherwise.
+
+    Args:
+        x: inputs of any shape.
+        alpha: slope for non-positive inputs.
+
+    Returns:
+        out: shape and dtype of x.
+        cache: (x, alpha).
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def leaky_relu_backward(dout, cache):
+    """Backward pass of leaky ReLU: dout * (1 if x > 0 else alpha).
+
+    Args:
+        dout: upstream gradient, shape of x.
+        cache: from leaky_relu_forward.
+
+    Returns:
+        dx: shape of x.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def dropout_forward(x, p, train=True, rng=None):
+    """Inverted dropout: drop each unit with probability p, scale the kept ones.
+
+    Args:
+        x: inputs of any shape.
+        p: probability of DROPPING a unit (PyTorch's convention), 0 <= p < 1.
+        train: in training mode units are dropped; otherwise the layer is the
+            identity.
+        rng: np.random.Generator, or None for a fresh default_rng().
+
+    Returns:
+        out: shape and dtype of x. Kept units are multiplied by 1 / (1 - p) so
+            that the expected value of out equals x, and nothing needs scaling
+            at test time ("inverted" dropout).
+        cache: the mask (0 or 1 / (1 - p) per unit), or None when nothing was
+            dropped.
+
+    Raises:
+        ValueError: unless 0 <= p < 1.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def dropout_backward(dout, cache):
+    """Backward pass of inverted dropout: the same mask, the same scaling.
+
+    Args:
+        dout: upstream gradient, shape of x.
+        cache: from dropout_forward.
+
+    Returns:
+        dx: shape of x (dout itself when nothing was dropped).
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()
