@@ -91,7 +91,7 @@ def grade_one(path, out, only, args):
     plugin = GraderPlugin(submission, rubric, Oracle(), results_path=out / "results.json",
                           data_dir=prepare_worker_data(), slot=args.slot,
                           progress=None if args.quiet else _progress_printer())
-    modules = [str(CHECKS_DIR / rubric.assignments[a].module) for a in only]
+    modules = [str(CHECKS_DIR / m) for a in only for m in rubric.assignments[a].modules]
     pytest_args = ["-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(CHECKS_DIR),
                    "-q", "--no-header", "-p", "no:randomly", "--tb=no", "-rN"] + modules
     if args.keyword:

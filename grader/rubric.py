@@ -38,7 +38,7 @@ class RubricError(ValueError):
 class Assignment:
     id: str
     title: str
-    module: str
+    modules: list  # the check modules under grader/checks/
     limits: dict
     checks: dict  # pattern -> {points, visibility, ...}
     tasks: dict = field(default_factory=dict)
@@ -73,7 +73,7 @@ class Rubric:
 
     def assignment_of(self, module_name):
         for assignment in self.assignments.values():
-            if assignment.module == module_name:
+            if module_name in assignment.modules:
                 return assignment
         return None
 
@@ -115,8 +115,10 @@ def load_rubric(directory=RUBRIC_DIR):
     for assignment_id in ASSIGNMENTS:
         data = _read(directory / f"{assignment_id}.toml")
         try:
+            modules = data["modules"]
             assignments[assignment_id] = Assignment(
-                id=assignment_id, title=data["title"], module=data["module"],
+                id=assignment_id, title=data["title"],
+                modules=[modules] if isinstance(modules, str) else list(modules),
                 limits=data.get("limits", {}), checks=data.get("checks", {}),
                 tasks=data.get("tasks", {}))
         except KeyError as missing:
