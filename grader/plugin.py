@@ -13,6 +13,7 @@ pytest runs the checks (grader/checks/test_a*.py); this plugin
 
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -100,7 +101,7 @@ class GraderPlugin:
         if call.when == "call" or report.failed or report.skipped:
             record["seconds"] += call.duration
             self._verdict(record, item, call, report)
-            if self.progress and call.when != "setup" or self.progress and report.failed:
+            if self.progress:
                 self.progress(record)
 
     def pytest_sessionfinish(self, session, exitstatus):
@@ -231,6 +232,9 @@ def _explain(error):
             return 0.0, "not implemented yet (raises NotImplementedError)", None
         where = f"\n{error.traceback.rstrip()}" if error.traceback else ""
         if error.import_error:
+            missing = re.fullmatch(r"No module named '[\w]+\.(\w+)'", error.message)
+            if missing:
+                return 0.0, f"{missing.group(1)}.py is missing from the submission", None
             return 0.0, f"your module could not be imported: {error.type}: {error.message}{where}", None
         return 0.0, f"your code raised {error.type}: {error.message}{where}", None
     if isinstance(error, WorkerFault):

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from ..compare import CheckFailed, as_float, expect_array, expect_unchanged
+from ..sandbox.client import StudentError
 from .support import CASES, check_signature, expected
 
 MODULE = "activations"
@@ -97,10 +98,10 @@ def test_neuron_single_example(student, request, rng):
 def test_neuron_unknown_activation(student):
     try:
         student.call(f"{MODULE}.neuron", np.ones((2, 3)), np.ones(3), 0.0, activation="swish")
-    except Exception as error:  # the worker reports the student's exception as StudentError
-        if getattr(error, "type", None) == "ValueError":
+    except StudentError as error:  # the student's exception, reported by the worker as data
+        if error.type == "ValueError":
             return
-        if getattr(error, "not_implemented", False):
+        if error.not_implemented or error.import_error:
             raise
         raise CheckFailed(f"an unknown activation should raise ValueError, got {error}") from None
     raise CheckFailed("neuron(..., activation='swish') should raise ValueError but returned")
