@@ -43,6 +43,8 @@ def build_parser():
     grade.add_argument("-k", dest="keyword", default=None, help="pytest -k expression over checks")
     grade.add_argument("--slot", type=int, default=0, help=argparse.SUPPRESS)
     grade.add_argument("--threads", type=int, default=None, help=argparse.SUPPRESS)
+    grade.add_argument("--budget", type=float, default=None,
+                       help="total seconds for the submission's code (default: grading.toml)")
     return parser
 
 
@@ -79,6 +81,8 @@ def grade_one(path, out, only, args):
     rubric = load_rubric()
     if args.threads:
         rubric.limits = rubric.limits.with_(threads=args.threads)
+    if args.budget:
+        rubric.budget_seconds = args.budget
     try:
         submission, problems = prepare_submission(path, out / "extracted")
     except SubmissionError as error:
@@ -91,6 +95,10 @@ def grade_one(path, out, only, args):
     plugin = GraderPlugin(submission, rubric, Oracle(), results_path=out / "results.json",
                           data_dir=prepare_worker_data(), slot=args.slot,
                           progress=None if args.quiet else _progress_printer())
+    if args.report and "a5" in only:  # the report's experiments use the student's a5 code
+        from .report.experiments import run_experiments  # noqa: PLC0415
+
+        plugin.after_checks.append(run_experiments)
     modules = [str(CHECKS_DIR / m) for a in only for m in rubric.assignments[a].modules]
     pytest_args = ["-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(CHECKS_DIR),
                    "-q", "--no-header", "-p", "no:randomly", "--tb=no", "-rN"] + modules
@@ -141,6 +149,10 @@ def grade_batch(folder, out, only, args):
                    "--quiet", "--slot", str(slot), "--threads", str(threads)]
         if args.only:
             command += ["--only", args.only]
+        if args.keyword:
+            command += ["-k", args.keyword]
+        if args.budget:
+            command += ["--budget", str(args.budget)]
         if args.report:
             command += ["--report"]
         env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))

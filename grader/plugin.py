@@ -46,6 +46,9 @@ class GraderPlugin:
         self.session = None
         self.internal_errors = 0
         self.artifacts = {}  # extra data checks leave for the report (histories, plots' inputs)
+        # Steps step(plugin) run after the last check while the worker still runs (the
+        # report's experiments); each records its own failures, none changes a score.
+        self.after_checks = []
 
     # ------------------------------------------------------------ fixtures' access
 
@@ -91,6 +94,11 @@ class GraderPlugin:
         items[:] = keep
         self.write_results(final=False)
 
+    def pytest_deselected(self, items):
+        """Checks deselected by -k are not part of this run: no record, no points."""
+        for item in items:
+            self.records.pop(item.nodeid, None)
+
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
         outcome = yield
@@ -105,6 +113,8 @@ class GraderPlugin:
                 self.progress(record)
 
     def pytest_sessionfinish(self, session, exitstatus):
+        for step in self.after_checks:
+            step(self)
         if self.session is not None:
             self.session.close()
         self.write_results(final=True)
@@ -131,7 +141,8 @@ class GraderPlugin:
             if message.startswith("internal error"):
                 self.internal_errors += 1
             record.update(status="partial" if credit > 0 else "failed", message=message,
-                          hint=hint or hint_property)
+                          hint=hint or hint_property,
+                          compared_values=isinstance(error, CheckFailed))
         record["score"] = round(record["max_score"] * max(0.0, min(1.0, credit)), 4)
         if record["status"] == "partial" and record["message"] == "ok":
             record["message"] = "partial credit"
@@ -142,8 +153,10 @@ class GraderPlugin:
         tests = []
         for number, record in enumerate(self.records.values(), start=1):
             message = record["message"]
-            if record["status"] != "passed" and not record["details"]:
-                message = HIDDEN_DETAILS if record["status"] != "not run" else message
+            if record.get("compared_values") and not record["details"]:
+                # Hidden inputs: say that the values are wrong, never which values. Other
+                # reasons (not implemented, a crash, a missing module) reveal nothing.
+                message = HIDDEN_DETAILS
             output = message + (f"\nHint: {record['hint']}" if record.get("hint") else "")
             tests.append({
                 "name": f"{record['assignment']} {record['check']}",
