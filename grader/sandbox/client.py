@@ -14,7 +14,15 @@ import threading
 import time
 
 from . import wire
-from .isolation import Limits, apply_limits, sandbox_mode, worker_command
+from .isolation import (
+    Limits,
+    apply_limits,
+    claim_uid,
+    kill_escaped_processes,
+    protect_trusted_process,
+    sandbox_mode,
+    worker_command,
+)
 
 
 class WorkerFault(Exception):
@@ -70,10 +78,10 @@ class Session:
         slot: batch slot, selecting the worker's uid.
     """
 
-    def __init__(self, submission, data_dir=None, limits=Limits(), budget_seconds=600, slot=0):
+    def __init__(self, submission, data_dir=None, limits=None, budget_seconds=600, slot=0):
         self.submission = submission
         self.data_dir = data_dir
-        self.default_limits = limits
+        self.default_limits = limits or Limits()
         self.budget_seconds = budget_seconds
         self.slot = slot
         self.spent = 0.0
@@ -83,6 +91,8 @@ class Session:
         self._process = None
         self._limits = None
         self._generation = 0
+        self._uid_lease = None
+        self._sequence = 0
         self.sandbox = sandbox_mode()
 
     # ---------------------------------------------------------------- public
@@ -112,7 +122,7 @@ class Session:
         request = self._call_request("call", target, args, kwargs, keep, return_args, iterate)
         if keep_index is not None:
             request["keep_index"] = int(keep_index)
-        answer = self._request(request, timeout, limits)
+        answer = self._request(request, timeout, limits, refs=_refs_in((args, kwargs)))
         result = self._result(answer)
         if return_args:
             return result
@@ -122,7 +132,8 @@ class Session:
         """Call one function on many argument tuples in one round trip; a list of Result."""
         calls = [self._call_request("call", target, args, {}, False, False, None)
                  for args in arg_lists]
-        answer = self._request({"op": "batch", "calls": calls}, timeout, limits)
+        answer = self._request({"op": "batch", "calls": calls}, timeout, limits,
+                               refs=_refs_in(arg_lists))
         return [self._result(a) for a in _expect_list(answer.get("value"), len(calls))]
 
     def attr(self, target, timeout=None):
@@ -138,11 +149,18 @@ class Session:
     def get(self, ref, timeout=None):
         """The data of an object the worker keeps (params after training, say)."""
         self._check_ref(ref)
-        return self._request({"op": "get", "id": ref.id}, timeout, None).get("value")
+        answer = self._request({"op": "get", "id": ref.id}, timeout, None, refs=[ref])
+        if not isinstance(answer, dict) or "fault" in answer:
+            raise WorkerFault(f"the worker could not send the kept value: {answer.get('fault')}"
+                              if isinstance(answer, dict) else "malformed answer")
+        return _tag_refs(answer.get("value"), self._generation)
 
     def close(self):
         self._stop()
         self._clean_link()
+        if self._uid_lease is not None:
+            self._uid_lease.release()
+            self._uid_lease = None
 
     def __enter__(self):
         return self
@@ -160,9 +178,8 @@ class Session:
     # ---------------------------------------------------------------- internals
 
     def _call_request(self, op, target, args, kwargs, keep, return_args, iterate):
-        for value in list(args) + list(kwargs.values()):
-            if isinstance(value, wire.Ref):
-                self._check_ref(value)
+        for ref in _refs_in((args, kwargs)):
+            self._check_ref(ref)  # fail early; _request checks again after a restart
         request = {"op": op, "target": target, "args": list(args), "kwargs": dict(kwargs)}
         if keep:
             request["keep"] = True
@@ -192,7 +209,7 @@ class Session:
         return Result(value=value, args_after=_tag_refs(answer.get("args_after"), self._generation),
                       warnings=warnings)
 
-    def _request(self, request, timeout, limits):
+    def _request(self, request, timeout, limits, refs=()):
         limits = limits or self.default_limits
         remaining = self.budget_seconds - self.spent
         if remaining <= 0:
@@ -201,6 +218,14 @@ class Session:
         timeout = min(timeout or limits.wall_seconds, remaining)
         if self._process is None or self._process.poll() is not None or self._limits != limits:
             self._start(limits)
+        for ref in refs:
+            # A restart (crash, new limits) empties the worker: an old handle must not
+            # silently name whatever the new worker keeps under the same number.
+            self._check_ref(ref)
+        self._sequence += 1
+        # Numbered so that a stale answer (a student who wrote extra answers into the
+        # pipe, which would shift every later one) is refused instead of misattributed.
+        request = dict(request, seq=self._sequence)
         header, arrays = wire.encode(request)
         started = time.perf_counter()
         try:
@@ -217,12 +242,23 @@ class Session:
         except wire.WireError as error:
             self._stop()
             raise WorkerFault(f"the worker sent data the grader refuses: {error}") from None
+        except MemoryError:
+            self._stop()
+            raise WorkerFault("the worker's answer was too large for the grader's memory") from None
+        except Exception as error:  # noqa: BLE001 -- a forged answer fails this check only
+            self._stop()
+            raise WorkerFault(f"the worker sent an unreadable answer ({type(error).__name__})"
+                              ) from None
         finally:
             elapsed = time.perf_counter() - started
             self.spent += elapsed
             self.stats.call_seconds += elapsed
             self.stats.calls += 1
-        if isinstance(answer, dict) and isinstance(answer.get("seconds"), float):
+        if not isinstance(answer, dict) or answer.get("seq") != self._sequence:
+            self._stop()
+            raise WorkerFault("the worker's answer does not match the request (did your code "
+                              "write to the grader's pipe?)")
+        if isinstance(answer.get("seconds"), float):
             self.stats.student_seconds += min(max(answer["seconds"], 0.0), elapsed)
         return answer
 
@@ -230,30 +266,38 @@ class Session:
         fd = self._response_fd
 
         def read_exactly(n):
-            chunks = []
-            while n:
+            # One buffer of the announced size (wire.py bounds it before asking), filled in
+            # place: a large answer costs its size once, and decodes to writable arrays.
+            buffer = bytearray(n)
+            view = memoryview(buffer)
+            done = 0
+            while done < n:
                 left = deadline - time.perf_counter()
                 if left <= 0:
                     raise _Timeout
                 ready, _, _ = select.select([fd], [], [], left)
                 if not ready:
                     raise _Timeout
-                chunk = os.read(fd, min(n, 1 << 20))
-                if not chunk:
+                got = os.readv(fd, [view[done:done + (1 << 20)]])
+                if not got:
                     raise EOFError
-                chunks.append(chunk)
-                n -= len(chunk)
-            return b"".join(chunks)
+                done += got
+            return buffer
 
         return read_exactly
 
     def _start(self, limits):
         self._stop()
         started = time.perf_counter()
+        if self.sandbox == "bwrap-root" and self._uid_lease is None:
+            self._uid_lease = claim_uid(self.slot)
+        if self.sandbox == "none":
+            protect_trusted_process()
         request_read, request_write = os.pipe()
         response_read, response_write = os.pipe()
+        uid = self._uid_lease.uid if self._uid_lease else None
         argv, env, cwd = worker_command(self.submission, self.data_dir, request_read,
-                                        response_write, limits, slot=self.slot)
+                                        response_write, limits, slot=self.slot, uid=uid)
         self._link_dir = cwd
         self._process = subprocess.Popen(
             argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -264,8 +308,8 @@ class Session:
         self._request_fd, self._response_fd = request_write, response_read
         self._limits = limits
         self._generation += 1
-        self._drain = threading.Thread(target=self._drain_output,
-                                       args=(self._process.stdout, limits.output_bytes), daemon=True)
+        self._drain = threading.Thread(target=self._drain_output, daemon=True,
+                                       args=(self._process.stdout, limits.output_bytes))
         self._drain.start()
         self.stats.starts += 1
         self.stats.start_seconds += time.perf_counter() - started
@@ -304,6 +348,10 @@ class Session:
         except ProcessLookupError:
             pass
         status = process.wait()
+        if self.sandbox == "none":
+            # No PID namespace: processes that left the group (setsid) were re-parented
+            # to this process (a subreaper) and are found by their limits.
+            kill_escaped_processes()
         if process.stdout:
             self._drain.join(timeout=1)
             process.stdout.close()
@@ -326,6 +374,8 @@ class _Timeout(Exception):
 def _death_message(status, limits):
     if status is None:
         return "the worker stopped during the call"
+    if status > 128 and status - 128 in signal.valid_signals():
+        status = 128 - status  # bwrap reports a signal that killed the worker as 128 + N
     if status < 0:
         number = -status
         name = signal.Signals(number).name if number in signal.valid_signals() else str(number)
@@ -345,6 +395,19 @@ def _expect_list(value, length):
     if not isinstance(value, list) or len(value) != length:
         raise WorkerFault("the worker sent a malformed batch answer")
     return value
+
+
+def _refs_in(value, depth=0):
+    """Every wire.Ref inside arguments (lists, tuples, dicts), to check before sending."""
+    if isinstance(value, wire.Ref):
+        return [value]
+    if depth > wire.MAX_DEPTH:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [ref for item in value for ref in _refs_in(item, depth + 1)]
+    if isinstance(value, dict):
+        return [ref for item in value.values() for ref in _refs_in(item, depth + 1)]
+    return []
 
 
 def _tag_refs(value, generation):

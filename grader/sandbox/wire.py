@@ -35,7 +35,12 @@ import struct
 import numpy as np
 
 MAX_HEADER_BYTES = 16 * 2**20
-MAX_MESSAGE_BYTES = 2 * 2**30
+# Arrays of one message, in total. The trusted side holds a whole answer in
+# memory, so this bounds what a hostile worker can make it allocate; the
+# largest honest answer (a network's parameters, MNIST predictions) is tens of MB.
+MAX_MESSAGE_BYTES = 512 * 2**20
+MAX_NPY_HEADER_BYTES = 10_000  # NumPy's own default bound for .npy headers
+MAX_DIMENSIONS = 32
 MAX_DEPTH = 32
 MAX_NODES = 200_000
 NUMERIC_KINDS = "biuf"
@@ -191,7 +196,13 @@ def _write_all(fd, data):
 
 
 def read_message(read_exactly):
-    """Read one message with `read_exactly(n) -> bytes`; returns (body, arrays)."""
+    """Read one message with `read_exactly(n) -> bytes or bytearray`; returns (body, arrays).
+
+    Every length is checked before anything of that size is allocated, and an
+    array is checked (numeric dtype, shape matching its byte count) before it
+    is built, so a forged message costs at most MAX_MESSAGE_BYTES of memory
+    and raises WireError instead of anything else.
+    """
     (head_length,) = _LENGTH.unpack(read_exactly(_LENGTH.size))
     if head_length > MAX_HEADER_BYTES:
         raise WireError(f"header of {head_length} bytes is too large")
@@ -199,8 +210,9 @@ def read_message(read_exactly):
         head = json.loads(read_exactly(head_length))
         count = head["arrays"]
         body = head["body"]
-    except (ValueError, KeyError, TypeError) as error:
-        raise WireError(f"unreadable header: {error}") from None
+    except (ValueError, KeyError, TypeError, RecursionError) as error:
+        # RecursionError: JSON nested thousands deep, before MAX_DEPTH can see it.
+        raise WireError(f"unreadable header: {type(error).__name__}") from None
     if type(count) is not int or not 0 <= count <= MAX_NODES:
         raise WireError("bad array count")
     arrays = []
@@ -209,20 +221,41 @@ def read_message(read_exactly):
         (length,) = _LENGTH.unpack(read_exactly(_LENGTH.size))
         total += length
         if total > MAX_MESSAGE_BYTES:
-            raise WireError("message too large")
+            raise WireError(f"message larger than {MAX_MESSAGE_BYTES // 2**20} MiB")
         arrays.append(_read_array(read_exactly(length)))
     return body, arrays
 
 
 def _read_array(blob):
+    """An ndarray from .npy bytes, validated before it is built; never unpickles."""
+    prefix = io.BytesIO(bytes(blob[:MAX_NPY_HEADER_BYTES + 16]))
     try:
-        array = np.lib.format.read_array(io.BytesIO(blob), allow_pickle=False)
-    except Exception as error:  # a forged or truncated .npy
-        raise WireError(f"unreadable array: {error}") from None
-    if type(array) is not np.ndarray or array.dtype.kind not in NUMERIC_KINDS:
-        raise WireError(f"non-numeric array of dtype {array.dtype}")
-    if array.dtype.fields is not None or array.dtype.subdtype is not None:
-        raise WireError("structured arrays are not allowed")
+        version = np.lib.format.read_magic(prefix)
+        if version == (1, 0):
+            shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(
+                prefix, max_header_size=MAX_NPY_HEADER_BYTES)
+        elif version == (2, 0):
+            shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(
+                prefix, max_header_size=MAX_NPY_HEADER_BYTES)
+        else:
+            raise ValueError(f"unsupported .npy version {version}")
+    except Exception as error:  # a forged or truncated .npy: any failure is a refusal
+        raise WireError(f"unreadable array: {type(error).__name__}: {error}"[:300]) from None
+    if dtype.kind not in NUMERIC_KINDS or dtype.fields is not None or dtype.subdtype is not None:
+        raise WireError(f"non-numeric array of dtype {dtype}")
+    if len(shape) > MAX_DIMENSIONS or any(type(n) is not int or n < 0 for n in shape):
+        raise WireError(f"bad array shape {shape}")
+    count = 1
+    for n in shape:
+        count *= n
+    start = prefix.tell()
+    if count * dtype.itemsize != len(blob) - start:
+        raise WireError(f"array of shape {shape} and dtype {dtype} does not match its "
+                        f"{len(blob) - start} bytes")
+    array = np.frombuffer(blob, dtype=dtype, count=count, offset=start)
+    array = array.reshape(shape[::-1]).T if fortran_order else array.reshape(shape)
+    if not (array.flags.writeable and array.flags.aligned):
+        array = array.copy()  # callers may change their arrays; read-only bytes cannot be
     return array
 
 
@@ -254,6 +287,8 @@ def decode(body, arrays, resolve=None):
                 raise WireError("bad array index")
             array = arrays[index]
             if "$scalar" in node:
+                if array.ndim != 0:
+                    raise WireError("a scalar must be a 0-d array")
                 return Scalar(array, node.get("cls"))
             cls = node.get("cls")
             return ArrayWithClass(array, cls) if cls else array
