@@ -10,7 +10,7 @@ import zlib
 import numpy as np
 import pytest
 
-from ..compare import CheckFailed, as_array, as_tuple
+from ..compare import CheckFailed, as_array, as_float, as_tuple
 from ..sandbox.wire import describe_signature
 
 # Every value check runs twice: on public inputs (also in the student bundle,
@@ -68,19 +68,23 @@ def check_signature(student, request, module, function):
             raise CheckFailed(f"{function}: parameter {w['name']} should be {w['kind'].lower()}")
 
 
-def numerical_gradient_of(student, target, args, index, dout, h=1e-6, output=None):
+def numerical_gradient_of(student, target, args, index, dout, h=1e-6, output=None, key=None):
     """Centred differences of the student's own function, on the trusted side.
 
     Calls target(*args) with args[index] perturbed entry by entry (all in one
     batch round trip) and returns d sum(dout * out) / d args[index] in float64.
-    `output` picks the item of a returned tuple (0 for a forward's out).
+    `output` picks the item of a returned tuple (0 for a forward's out, or a
+    loss's scalar: then pass dout=1.0). `key` perturbs args[index][key]
+    instead, for an array inside a dict argument (a params dict).
     """
-    x = np.asarray(args[index], dtype=np.float64)
+    x = np.asarray(args[index] if key is None else args[index][key], dtype=np.float64)
     calls = []
     for i in np.ndindex(x.shape):
         for sign in (1, -1):
             moved = x.copy()
             moved[i] += sign * h
+            if key is not None:
+                moved = dict(args[index], **{key: moved})
             calls.append(tuple(moved if k == index else a for k, a in enumerate(args)))
     results = student.batch(target, calls)
     grad = np.zeros(x.shape)
@@ -88,10 +92,39 @@ def numerical_gradient_of(student, target, args, index, dout, h=1e-6, output=Non
         plus, minus = results[2 * n].unwrap(), results[2 * n + 1].unwrap()
         if output is not None:
             plus, minus = plus[output], minus[output]
-        plus = as_array(plus, "the forward's output")
-        minus = as_array(minus, "the forward's output")
+        plus = _array_or_scalar(plus, "the function's output")
+        minus = _array_or_scalar(minus, "the function's output")
         grad[i] = np.sum(dout * (plus.astype(np.float64) - minus.astype(np.float64))) / (2 * h)
     return grad
+
+
+def _array_or_scalar(value, name):
+    """An array output as it is, a scalar one (a loss) as a 0-d float64 array."""
+    if isinstance(value, np.ndarray):
+        return as_array(value, name)
+    return np.asarray(as_float(value, name))
+
+
+def known_mistakes(mistakes):
+    """Hint context for mistakes a check can compute itself.
+
+    Args:
+        mistakes: {rule name: what the mistake would return}. For a rule of
+            grader/hints.py (e.g. "forward_difference") the value alone; for a
+            mistake only this check knows, (value, the sentence naming it).
+
+    Returns:
+        context entries for expect_array / expect_close_float: the values as
+        "alternatives" (matched by the rules of hints.py) and a rule for each
+        check-specific mistake as "extra_rules".
+    """
+    alternatives, rules = {}, []
+    for name, value in mistakes.items():
+        if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], str):
+            value, sentence = value
+            rules.append((name, lambda actual, expected, context, wrong=value: wrong, sentence))
+        alternatives[name] = value
+    return {"alternatives": alternatives, "extra_rules": rules}
 
 
 def forward_output(value, name):
