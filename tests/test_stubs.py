@@ -1,0 +1,256 @@
+"""student_stubs/ is generated from reference/, stays in sync, and gives away nothing.
+
+Also the region syntax itself (authoring/regions.py): what a solution region,
+a stub block and unbalanced markers become.
+"""
+
+import importlib
+import inspect
+import shutil
+
+import numpy as np
+import pytest
+
+from authoring import regions, stubs
+from authoring.regions import RegionError, count_regions, solution_text, stub_text
+
+EXERCISE_MODULES = ("activations", "layers", "losses", "gradcheck", "network", "optim", "train")
+ALL_MODULES = (*EXERCISE_MODULES, "config", "data")
+
+
+# ---------------------------------------------------------------- in sync
+
+
+def test_stubs_are_in_sync_with_the_reference():
+    stale = stubs.stale_files()
+    assert stale == [], f"student_stubs/ is out of date (run `make stubs`): {stale}"
+
+
+def test_every_reference_file_has_a_stub():
+    reference_files = sorted(p.name for p in stubs.REFERENCE.glob("*.py"))
+    assert reference_files == sorted(p.name for p in stubs.STUBS.glob("*.py"))
+
+
+@pytest.fixture
+def generated(tmp_path):
+    """A copy of the reference and stubs generated from it, both in tmp_path."""
+    reference = tmp_path / "reference"
+    shutil.copytree(stubs.REFERENCE, reference, ignore=shutil.ignore_patterns("__pycache__"))
+    generated_stubs = tmp_path / "stubs"
+    stubs.write_stubs(reference, generated_stubs)
+    assert stubs.stale_files(reference, generated_stubs) == []
+    return reference, generated_stubs
+
+
+def test_staleness_is_detected_after_a_reference_edit(generated):
+    reference, generated_stubs = generated
+    path = reference / "losses.py"
+    path.write_text(path.read_text().replace("Mean squared error", "Mean squared error (edited)"))
+    assert stubs.stale_files(reference, generated_stubs) == ["losses.py"]
+
+
+def test_an_edit_inside_a_solution_region_keeps_the_stubs_in_sync(generated):
+    """Editing inside a solution region changes nothing the student sees: still in sync."""
+    reference, generated_stubs = generated
+    path = reference / "layers.py"
+    text = path.read_text()
+    assert "db = dout.sum(axis=0)" in text
+    path.write_text(text.replace("db = dout.sum(axis=0)", "db = np.sum(dout, axis=0)"))
+    assert stubs.stale_files(reference, generated_stubs) == []
+
+
+def test_staleness_is_detected_for_missing_and_extra_stub_files(generated):
+    reference, generated_stubs = generated
+    (generated_stubs / "optim.py").unlink()
+    (generated_stubs / "leftover.py").write_text("x = 1\n")
+    (reference / "new_module.py").write_text("def f():\n    return 1\n")
+    assert stubs.stale_files(reference, generated_stubs) == ["leftover.py", "new_module.py",
+                                                             "optim.py"]
+
+
+def test_check_command_exits_nonzero_when_stale(generated, monkeypatch, capsys):
+    reference, generated_stubs = generated
+    monkeypatch.setattr(stubs, "REFERENCE", reference)
+    monkeypatch.setattr(stubs, "STUBS", generated_stubs)
+    # main() calls stale_files() with its defaults, bound when the module was imported.
+    monkeypatch.setattr(stubs.stale_files, "__defaults__", (reference, generated_stubs))
+    assert stubs.main(["--check"]) == 0
+    (generated_stubs / "train.py").write_text("# edited by hand\n")
+    assert stubs.main(["--check"]) == 1
+    assert "train.py" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- the stubs themselves
+
+
+@pytest.mark.parametrize("module", ALL_MODULES)
+def test_stub_modules_import_cleanly(module):
+    importlib.import_module(f"student_stubs.{module}")
+
+
+def _exercise_functions(module):
+    """(name, reference function, stub function) of every function with a solution region."""
+    reference = importlib.import_module(f"reference.{module}")
+    stub = importlib.import_module(f"student_stubs.{module}")
+    found = []
+    for name, function in inspect.getmembers(reference, inspect.isfunction):
+        if function.__module__ != reference.__name__ or name.startswith("_"):
+            continue
+        if regions.BEGIN_SOLUTION in inspect.getsource(function):
+            found.append((name, function, getattr(stub, name, None)))
+    return found
+
+
+@pytest.mark.parametrize("module", EXERCISE_MODULES)
+def test_every_stubbed_function_raises_not_implemented(module):
+    functions = _exercise_functions(module)
+    assert functions, f"no exercise found in reference/{module}.py"
+    for name, reference_function, stub_function in functions:
+        assert stub_function is not None, f"student_stubs/{module}.py lacks {name}"
+        assert inspect.signature(stub_function) == inspect.signature(reference_function), name
+        assert stub_function.__doc__ == reference_function.__doc__, f"{name}: docstring differs"
+        required = [p for p in inspect.signature(stub_function).parameters.values()
+                    if p.default is inspect.Parameter.empty
+                    and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        arguments = {p.name: np.ones((2, 2)) for p in required}
+        with pytest.raises(NotImplementedError):
+            result = stub_function(**arguments)
+            if inspect.isgenerator(result):
+                next(result)
+
+
+@pytest.mark.parametrize("module", EXERCISE_MODULES)
+def test_stubs_have_the_same_public_names(module):
+    def public(m):
+        return sorted(n for n, v in vars(m).items() if not n.startswith("_")
+                      and (inspect.isfunction(v) or isinstance(v, dict)))
+
+    reference = importlib.import_module(f"reference.{module}")
+    stub = importlib.import_module(f"student_stubs.{module}")
+    assert public(stub) == public(reference)
+
+
+def test_no_solution_text_reaches_the_stubs():
+    for path in stubs.STUBS.glob("*.py"):
+        text = path.read_text()
+        assert count_regions(text) == 0, path.name
+        assert regions.END_SOLUTION not in text and regions.BEGIN_STUB not in text, path.name
+
+
+def hyperparameter_problems(hyperparams):
+    """What makes a HYPERPARAMS dict invalid under SPEC.md (config.py); [] when valid."""
+    problems = []
+    tasks = {"xor", "moons", "spirals", "mnist"}
+    if not isinstance(hyperparams, dict) or set(hyperparams) != tasks:
+        return [f"keys must be xor, moons, spirals, mnist: {hyperparams!r:.100}"]
+    for task, entry in hyperparams.items():
+        required = {"hidden_sizes", "activation", "init", "epochs", "batch_size", "optimizer",
+                    "optim_config", "l2"}
+        if not required <= set(entry) or set(entry) - required - {"dtype"}:
+            problems.append(f"{task}: keys {sorted(entry)}")
+            continue
+        checks = {
+            "hidden_sizes": isinstance(entry["hidden_sizes"], list) and all(
+                isinstance(h, int) and h > 0 for h in entry["hidden_sizes"]),
+            "activation": entry["activation"] in ("relu", "sigmoid", "tanh", "leaky_relu"),
+            "init": entry["init"] in ("he", "xavier", "small"),
+            "epochs": isinstance(entry["epochs"], int) and entry["epochs"] > 0,
+            "batch_size": isinstance(entry["batch_size"], int) and entry["batch_size"] > 0,
+            "optimizer": entry["optimizer"] in ("sgd", "sgd_momentum", "adam"),
+            "optim_config": isinstance(entry["optim_config"], dict),
+            "l2": isinstance(entry["l2"], (int, float)) and entry["l2"] >= 0,
+            "dtype": entry.get("dtype", "float64") in ("float32", "float64"),
+        }
+        problems += [f"{task}: bad {key}: {entry.get(key)!r}"
+                     for key, ok in checks.items() if not ok]
+    return problems
+
+
+def test_hyperparameter_validator_rejects_bad_entries():
+    from reference.config import HYPERPARAMS
+
+    assert hyperparameter_problems(HYPERPARAMS) == []
+    broken = {task: dict(entry) for task, entry in HYPERPARAMS.items()}
+    broken["moons"]["optimizer"] = "rmsprop"
+    broken["xor"]["epochs"] = 0
+    assert len(hyperparameter_problems(broken)) == 2
+
+
+def test_stub_config_is_valid_but_not_the_reference():
+    from reference.config import HYPERPARAMS as reference_hyperparams
+    from student_stubs.config import HYPERPARAMS as stub_hyperparams
+
+    assert hyperparameter_problems(stub_hyperparams) == []
+    for task in reference_hyperparams:
+        assert stub_hyperparams[task] != reference_hyperparams[task], (
+            f"the stubs give away the tuned {task} settings")
+
+
+# ---------------------------------------------------------------- regions
+
+
+SOURCE = '''\
+def f(x):
+    """Doc."""
+    ### BEGIN SOLUTION
+    return x + 1
+    ### END SOLUTION
+
+
+def g():
+    ### BEGIN SOLUTION
+    return 2
+    ### END SOLUTION
+    ### BEGIN STUB
+    # return 0  # a runnable placeholder
+    #
+    #     deeper = "indent kept"
+    ### END STUB
+'''
+
+
+def test_stub_text_replaces_regions():
+    assert stub_text(SOURCE) == '''\
+def f(x):
+    """Doc."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def g():
+    return 0  # a runnable placeholder
+
+        deeper = "indent kept"
+'''
+
+
+def test_solution_text_keeps_markers_and_drops_stub_blocks():
+    text = solution_text(SOURCE)
+    assert count_regions(text) == count_regions(SOURCE) == 2
+    assert regions.BEGIN_STUB not in text and "runnable placeholder" not in text
+    assert "return x + 1" in text and "return 2" in text
+
+
+def test_text_without_markers_round_trips_unchanged():
+    plain = "def h():\n    return 3\n"
+    assert stub_text(plain) == plain
+    assert solution_text(plain) == plain
+    assert solution_text(solution_text(SOURCE)) == solution_text(SOURCE)
+
+
+def test_reference_stub_texts_compile():
+    for path in stubs.REFERENCE.glob("*.py"):
+        compile(stub_text(path.read_text()), str(path), "exec")
+        compile(solution_text(path.read_text()), str(path), "exec")
+
+
+@pytest.mark.parametrize("broken", [
+    "    ### BEGIN SOLUTION\n    x = 1\n",  # never closed
+    "    x = 1\n    ### END SOLUTION\n",  # closed, never opened
+    "    ### BEGIN SOLUTION\n    ### BEGIN SOLUTION\n    ### END SOLUTION\n",  # nested
+    "    ### BEGIN SOLUTION\n    x = 1\n    ### END SOLUTION\n    ### BEGIN STUB\n    # x\n",
+    "    ### BEGIN STUB\n    # x\n    ### END STUB\n",  # a stub block with no region before it
+])
+def test_unbalanced_markers_raise(broken):
+    with pytest.raises(RegionError):
+        stub_text(broken, where="broken.py")
