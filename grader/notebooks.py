@@ -1,0 +1,203 @@
+"""Rebuild a package from an nbgrader submission, so the isolated grader can grade it.
+
+The course's notebooks (assignments/source/, see authoring/notebooks.py) name
+every cell by its nbgrader grade_id. A cell `<module>-<name>` holds code of
+that module: the student's solution cells and the read-only code of the
+module (such as network.py's ACTIVATIONS table). This file gathers those
+cells, in notebook order, into <module>.py, and adds the imports the
+reference has: `import numpy as np`, and a relative import for every name
+the code reads that another extracted module defines (`from .activations
+import relu`) or for a module used as an object (`from . import optim`).
+
+A name that no extracted module defines but that the notebook's read-only
+"given" cells provide (the earlier assignments' functions) is copied into
+the module that needs it, so an a2 notebook alone still yields a working
+layers.py; the module of the earlier assignment itself is NOT created, so its
+checks fail ("missing module") instead of grading the given code.
+
+Only code is read here: nothing of the student's runs in this process.
+"""
+
+import ast
+import json
+import re
+from pathlib import Path
+
+from .submission import MODULES
+
+ASSIGNMENT_ORDER = ("a1", "a2", "a3", "a4", "a5", "a6")
+_MAGIC = re.compile(r"^\s*[%!]")  # IPython magics and shell escapes are not Python
+
+
+def _cells(path):
+    """(grade_id, source) of the notebook's code cells that carry nbgrader metadata."""
+    notebook = json.loads(Path(path).read_text(encoding="utf-8"))
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        grade_id = (cell.get("metadata", {}).get("nbgrader") or {}).get("grade_id")
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        if grade_id:
+            yield grade_id, source
+
+
+def _assignment_of(path):
+    """The notebook's assignment (its metadata, else its folder name), for ordering."""
+    try:
+        notebook = json.loads(Path(path).read_text(encoding="utf-8"))
+        assignment = notebook.get("metadata", {}).get("nnkit", {}).get("assignment")
+    except (OSError, ValueError):
+        assignment = None
+    assignment = assignment or Path(path).parent.name
+    return ASSIGNMENT_ORDER.index(assignment) if assignment in ASSIGNMENT_ORDER else -1
+
+
+def _clean(source):
+    return "".join(line for line in source.splitlines(keepends=True) if not _MAGIC.match(line))
+
+
+def _top_level_names(source):
+    """Names defined at the top level of a code text (empty if it does not parse)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    return names
+
+
+def _names_read(source):
+    """Names the code reads from its module: each function's parameters and locals left out.
+
+    (dropout_forward's parameter `train` is not train.py's `train`.)
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    free = set()
+    for node in tree.body:
+        loads = {n.id for n in ast.walk(node)
+                 if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            local = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+                     and isinstance(n.ctx, (ast.Store, ast.Del))}
+            local |= {a.arg for n in ast.walk(node) if isinstance(n, ast.arguments)
+                      for a in n.posonlyargs + n.args + n.kwonlyargs + [n.vararg, n.kwarg] if a}
+            loads -= local
+        free |= loads
+    return free
+
+
+def _definitions(source):
+    """name -> source text of each top-level def/assignment of a given cell."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return {}
+    lines = source.splitlines(keepends=True)
+    found = {}
+    for node in tree.body:
+        names = _top_level_names(ast.unparse(node)) if not isinstance(
+            node, (ast.Import, ast.ImportFrom)) else set()
+        decorators = getattr(node, "decorator_list", None)
+        start = decorators[0].lineno if decorators else node.lineno
+        text = "".join(lines[start - 1:node.end_lineno])
+        for name in names:
+            found[name] = text
+    return found
+
+
+def collect_modules(notebooks):
+    """(module -> code, given name -> definition, notes) from the notebooks' cells.
+
+    When several notebooks hold the same module (config.py's HYPERPARAMS is in
+    assignments 5 and 6), the notebook of the latest assignment wins.
+    """
+    modules, owner, given, notes = {}, {}, {}, []
+    for path in sorted(notebooks, key=lambda p: (_assignment_of(p), str(p))):
+        try:
+            cells = list(_cells(path))
+        except (OSError, ValueError) as error:
+            notes.append(f"{Path(path).name}: not a readable notebook ({error})")
+            continue
+        found = {}
+        for grade_id, source in cells:
+            prefix, _, rest = grade_id.partition("-")
+            if prefix in MODULES:
+                found.setdefault(prefix, []).append(_clean(source))
+            elif prefix == "given":
+                given.update(_definitions(_clean(source)))
+        for module, parts in found.items():
+            if module in owner:
+                notes.append(f"{module}.py: taken from {Path(path).name}, "
+                             f"not {Path(owner[module]).name} (the later assignment)")
+            modules[module] = "\n\n\n".join(part.strip("\n") for part in parts) + "\n"
+            owner[module] = path
+    return modules, given, notes
+
+
+def module_text(module, code, modules, given, origin=""):
+    """The full text of <module>.py: header, imports, given definitions, the student's code."""
+    defined_here = _top_level_names(code)
+    read = _names_read(code)
+    imports = ["import numpy as np"]
+    copied, pending, seen = [], sorted(read - defined_here), set()
+    while pending:
+        name = pending.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        owners = [m for m in MODULES if m != module and m in modules
+                  and name in _top_level_names(modules[m])]
+        if owners:
+            imports.append(f"from .{owners[0]} import {name}")
+        elif name in MODULES and name in modules and name != module:
+            imports.append(f"from . import {name}")
+        elif name in given and name not in defined_here:
+            copied.append(given[name])  # an earlier assignment's function, given by the notebook
+            pending += sorted(_names_read(given[name]) - seen - defined_here)
+    origin = origin or "a notebook"
+    header = f'"""{module}.py, extracted from the solution cells of {origin}."""\n\n'
+    parts = [header + "\n".join(imports)]
+    if copied:
+        parts.append("# Given by the notebook (an earlier assignment's code):\n\n"
+                     + "\n\n".join(text.strip("\n") for text in reversed(copied)))
+    parts.append(code.strip("\n"))
+    return "\n\n\n".join(parts) + "\n"
+
+
+def extract_package(notebooks, scratch):
+    """Write a package of the notebooks' module cells; returns (package_dir, notes)."""
+    notebooks = [Path(p) for p in notebooks]
+    package = Path(scratch) / "package"
+    package.mkdir(parents=True, exist_ok=True)
+    for old in package.glob("*.py"):
+        old.unlink()
+    modules, given, notes = collect_modules(notebooks)
+    if not modules:
+        notes.append("no solution cells of the course's notebooks were found "
+                     "(cells are recognised by their nbgrader grade_id)")
+    origin = ", ".join(sorted(p.name for p in notebooks))
+    for module, code in modules.items():
+        text = module_text(module, code, modules, given, origin)
+        try:
+            ast.parse(text)
+        except SyntaxError as error:
+            notes.append(f"{module}.py does not parse (line {error.lineno}): its checks will fail")
+        (package / f"{module}.py").write_text(text, encoding="utf-8")
+    (package / "__init__.py").write_text('"""A package extracted from nbgrader notebooks."""\n')
+    missing = [m for m in MODULES if m not in modules]
+    if missing and modules:
+        notes.append(f"missing module(s): {', '.join(m + '.py' for m in missing)}")
+    return package, notes

@@ -1,0 +1,154 @@
+"""The student bundle: it checks itself offline, and holds nothing of the reference.
+
+The bundle is unpacked from its zip into a temporary folder and run there by
+an interpreter that cannot see this repository (the editable install's path
+and finder are removed), so its grader must find its fixtures and its data
+loaders inside the bundle.
+"""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from authoring.bundle import BUNDLE_NAME, build_bundle
+from authoring.regions import BEGIN_SOLUTION, END_SOLUTION
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
+
+# Runs `python -m MODULE ...` with the repository out of reach.
+NO_REPO = f"""\
+import runpy, sys
+sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in repr(f).lower()]
+sys.path[:] = [p for p in sys.path if not p.startswith({str(ROOT)!r}) or "site-packages" in p]
+module, sys.argv = sys.argv[2], [sys.argv[2]] + sys.argv[3:]
+sys.path.insert(0, "")
+runpy.run_module(module, run_name="__main__", alter_sys=True)
+"""
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    built = build_bundle(tmp_path_factory.mktemp("dist"))
+    unpacked = tmp_path_factory.mktemp("student")
+    with zipfile.ZipFile(built.parent / f"{BUNDLE_NAME}.zip") as archive:
+        archive.extractall(unpacked)
+    launcher = unpacked / "python-without-repo"
+    (unpacked / "no_repo.py").write_text(NO_REPO)
+    launcher.write_text(f'#!/bin/sh\nexec {sys.executable} {unpacked / "no_repo.py"} "$@"\n')
+    launcher.chmod(0o755)
+    return unpacked / BUNDLE_NAME, launcher
+
+
+def _check(bundle, launcher, submission, assignments, out):
+    run = subprocess.run(["make", "check", f"PY={launcher}", f"SUBMISSION={submission}",
+                          f"A={assignments}", f"OUT={out}"], cwd=bundle, capture_output=True,
+                         text=True, timeout=900)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return json.loads((out / "results.json").read_text())
+
+
+def test_the_bundle_grades_without_the_repository(bundle, tmp_path):
+    folder, launcher = bundle
+    probe = folder / "_where.py"
+    probe.write_text("import grader.oracle, grader.datasets\n"
+                     "print(grader.oracle.__file__)\n"
+                     "print(grader.oracle.Oracle().has_reference)\n"
+                     "print(grader.datasets.course_data().__file__)\n"
+                     "try:\n    import reference\n    print('reference importable')\n"
+                     "except ImportError:\n    print('no')\n")
+    try:
+        run = subprocess.run([str(launcher), "-m", "_where"], cwd=folder, capture_output=True,
+                             text=True)
+    finally:
+        probe.unlink()
+    assert run.returncode == 0, run.stderr
+    oracle_file, has_reference, data_file, reference = run.stdout.split()
+    assert Path(oracle_file).is_relative_to(folder) and Path(data_file).is_relative_to(folder)
+    assert has_reference == "False" and reference == "no"
+
+
+def test_stubs_score_zero_and_a_correct_submission_full(bundle, tmp_path):
+    folder, launcher = bundle
+    stubs = _check(folder, launcher, "submission", "a1,a2,a3,a4", tmp_path / "stubs")
+    assert stubs["score"] == 0
+    assert sum(t["max_score"] for t in stubs["tests"]) > 0
+    assert not [t for t in stubs["tests"] if "hidden" in t["name"]], "hidden cases ran"
+
+    correct = tmp_path / "correct"
+    shutil.copytree(ROOT / "reference", correct, ignore=shutil.ignore_patterns("__pycache__"))
+    results = _check(folder, launcher, correct, "a1,a2,a3,a4", tmp_path / "correct-out")
+    maximum = sum(t["max_score"] for t in results["tests"])
+    assert maximum > 0 and results["score"] == pytest.approx(maximum), \
+        [t["name"] for t in results["tests"] if t["score"] < t["max_score"]][:10]
+
+
+def _code_lines(text):
+    return [line.strip() for line in text.splitlines()
+            if line.strip() and not line.strip().startswith("#")]
+
+
+def _solution_fingerprints():
+    """What would show a copied solution: every 3 consecutive code lines of a region
+    (a short region: its lines of 25+ characters found nowhere else in the reference)."""
+    windows, single, outside = set(), set(), set()
+    for path in (ROOT / "reference").glob("*.py"):
+        regions, current = [], None
+        for line in path.read_text().splitlines():
+            text = line.strip()
+            if text == BEGIN_SOLUTION:
+                current = []
+            elif text == END_SOLUTION:
+                regions.append(current)
+                current = None
+            elif current is not None:
+                current.append(line)
+            else:
+                outside.add(text.lstrip("# ").strip())  # stub lines are commented out
+        for region in regions:
+            lines = _code_lines("\n".join(region))
+            windows |= {tuple(lines[i:i + 3]) for i in range(len(lines) - 2)}
+            if len(lines) < 3:
+                single |= {line for line in lines if len(line) >= 25}
+    return windows, single - outside
+
+
+def _leaks(text, windows, single):
+    lines = _code_lines(text)
+    found = [w for w in (tuple(lines[i:i + 3]) for i in range(len(lines) - 2)) if w in windows]
+    return found + [line for line in lines if line in single]
+
+
+def test_nothing_of_the_reference_is_inside(bundle):
+    folder, _ = bundle
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    names = {p.name for p in files}
+    assert "secrets.toml" not in names
+    assert not (folder / "reference").exists()
+    assert (folder / "grader" / "course_data.py").exists()
+    assert (folder / "grader" / "fixtures" / "public.npz").exists()
+    texts = {p: p.read_text(errors="ignore") for p in files if p.suffix != ".npz"}
+    windows, single = _solution_fingerprints()
+    assert len(windows) > 50
+    assert _leaks((ROOT / "reference" / "layers.py").read_text(), windows, single), \
+        "the detector must recognise the reference itself"
+    leaks = [(str(p.relative_to(folder)), _leaks(text, windows, single)[:2])
+             for p, text in texts.items() if _leaks(text, windows, single)]
+    assert not leaks, leaks[:5]
+    secrets = (ROOT / "grader" / "rubric" / "secrets.toml").read_text()
+    seeds = re.findall(r"=\s*(\d{3,})", secrets)
+    assert seeds
+    from grader.oracle import load_fixtures
+
+    stored = load_fixtures(folder / "grader" / "fixtures" / "public.npz")
+    index = json.dumps({k: repr(v) for k, v in stored.items()})
+    for seed in seeds:
+        pattern = re.compile(rf"\b{seed}\b")
+        assert not [p for p, text in texts.items() if pattern.search(text)], f"seed {seed} inside"
+        assert not pattern.search(index), f"hidden seed {seed} in the fixtures"
