@@ -1,0 +1,365 @@
+"""feedback.html: one submission's results as a page a student reads.
+
+Built from results.json alone (the grader's verdicts and the data the checks
+kept for plots), so a page can be made again later from the same file. The
+page shows the score by assignment and by check, each check's status, points,
+message and hint, then figures of the training runs, the MNIST digits and the
+report's experiments. A figure that cannot be made says why in its place.
+
+Visibility: the page is for the student. A check whose details are not for
+students (rubric `details = false`, or a visibility other than "visible")
+shows its name, status and points only: no message, no hint, no inputs and no
+expected values, whatever results.json holds.
+"""
+
+import datetime
+import json
+from pathlib import Path
+
+from ..plugin import HIDDEN_DETAILS
+from . import plots
+from .page import COURSE, document, figure, no_figure, percent, points, score_bar, status_chip, text
+
+TASKS = {"xor": "XOR", "moons": "Two moons", "spirals": "Spirals", "mnist": "MNIST"}
+TRAINING_ASSIGNMENTS = ("a5", "a6")
+PRIVATE_NOTE = "Hidden case: its score counts, its inputs and expected values are not shown."
+
+
+def write_feedback(results_path, html_path):
+    """Write the feedback page of one graded submission; returns its path."""
+    results = json.loads(Path(results_path).read_text())
+    html_path = Path(html_path)
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    html_path.write_text(render_feedback(results), encoding="utf-8")
+    return html_path
+
+
+def render_feedback(results):
+    """The page's HTML from the parsed results.json."""
+    extra = results.get("extra_data") or {}
+    tests = [Check(t) for t in results.get("tests") or []]
+    name = extra.get("submission") or "submission"
+    body = [_header(results, extra, tests, name), "<main>"]
+    if extra.get("failure"):
+        body.append(f'<div class="banner" role="alert"><strong>Grading did not finish.</strong> '
+                    f"{text(extra['failure'])}</div>")
+    body += [_summary(extra, tests), _checks(extra, tests),
+             _training(extra.get("artifacts") or {}, tests),
+             _experiments((extra.get("artifacts") or {}).get("experiments"), tests),
+             _about(results), "</main>",
+             f"<footer>Made by the course grader on {datetime.date.today():%d %B %Y}. "
+             "This page is a single file: it needs no network and can be saved or printed."
+             "</footer>"]
+    return document(f"Feedback: {name}", "\n".join(body))
+
+
+class Check:
+    """One test of results.json, with what the student may see of it."""
+
+    def __init__(self, test):
+        extra = test.get("extra_data") or {}
+        self.assignment = str(extra.get("assignment") or test.get("name", "").split(" ")[0])
+        self.name = str(extra.get("check") or test.get("name", "check"))
+        self.score = float(test.get("score") or 0.0)
+        self.max_score = float(test.get("max_score") or 0.0)
+        self.outcome = extra.get("outcome") or ("passed" if test.get("status") == "passed"
+                                                else "failed")
+        output = str(test.get("output") or "")
+        hint = extra.get("hint")
+        self.shown = (extra.get("details", True) is not False
+                      and test.get("visibility", "visible") == "visible"
+                      and not output.startswith(HIDDEN_DETAILS))
+        # The plugin appends the hint to the output; the page shows it apart.
+        if hint and output.endswith(f"\nHint: {hint}"):
+            output = output[: -len(f"\nHint: {hint}")]
+        self.message = output if self.shown else ""
+        self.hint = str(hint) if hint and self.shown else ""
+
+    @property
+    def lost_points(self):
+        return self.outcome != "passed"
+
+
+def _header(results, extra, tests, name):
+    score = float(results.get("score") or 0.0)
+    maximum = float(extra.get("max_score") or sum(t.max_score for t in tests))
+    seconds = results.get("execution_time")
+    facts = [f"{len(tests)} checks"]
+    if isinstance(seconds, (int, float)):
+        facts.append(f"graded in {seconds:.0f} s")
+    if extra.get("complete") is False:
+        facts.append("incomplete")
+    return (f'<header class="top"><div class="inner"><div>'
+            f'<p class="eyebrow">{text(COURSE)}</p>'
+            f"<h1>Feedback on <code>{text(name)}</code></h1>"
+            f'<p class="meta">{text(" · ".join(facts))}</p></div>'
+            f'<div class="total" aria-label="total score"><span class="big">{points(score)}</span>'
+            f' <span class="of">/ {points(maximum)} points</span>'
+            f'<span class="pct">{percent(score, maximum):.0f}%</span></div></div></header>')
+
+
+def _by_assignment(extra, tests):
+    groups = {a: [] for a in extra.get("assignments") or {}}
+    for check in tests:
+        groups.setdefault(check.assignment, []).append(check)
+    return groups
+
+
+def _counts(checks):
+    tally = {}
+    for check in checks:
+        tally[check.outcome] = tally.get(check.outcome, 0) + 1
+    order = ["passed", "partial", "failed", "not run", "skipped"]
+    return " · ".join(f"{tally[o]} {o}" for o in order if tally.get(o))
+
+
+def _summary(extra, tests):
+    totals = extra.get("assignments") or {}
+    rows = []
+    for assignment, checks in _by_assignment(extra, tests).items():
+        total = totals.get(assignment) or {}
+        score = float(total.get("score", sum(c.score for c in checks)))
+        maximum = float(total.get("max_score", sum(c.max_score for c in checks)))
+        rows.append(f'<tr><td><a href="#{text(assignment)}">{text(assignment.upper())}</a></td>'
+                    f"<td>{text(total.get('title', ''))}</td>"
+                    f'<td class="bar-cell">{score_bar(score, maximum)}</td>'
+                    f'<td class="num"><strong>{points(score)}</strong> / {points(maximum)}</td>'
+                    f'<td class="num">{percent(score, maximum):.0f}%</td></tr>')
+    if not rows:
+        return '<section id="summary"><h2>Score by assignment</h2><p>No checks ran.</p></section>'
+    return ('<section id="summary"><h2>Score by assignment</h2>'
+            '<table class="assignments"><thead><tr><th>#</th><th>assignment</th>'
+            '<th class="bar-cell">progress</th><th class="num">points</th>'
+            '<th class="num">%</th></tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table></section>")
+
+
+def _checks(extra, tests):
+    totals = extra.get("assignments") or {}
+    parts = ['<section id="checks"><h2>Checks</h2>',
+             '<p class="lead">Each assignment opens to its checks, those that lost points '
+             "first: what went wrong and, when the grader recognises the mistake, a hint.</p>"]
+    for assignment, checks in _by_assignment(extra, tests).items():
+        total = totals.get(assignment) or {}
+        score = sum(c.score for c in checks)
+        maximum = sum(c.max_score for c in checks)
+        is_open = " open" if score < maximum or any(c.lost_points for c in checks) else ""
+        parts.append(f'<details class="assignment" id="{text(assignment)}"{is_open}>'
+                     f'<summary><span class="title">{text(assignment.upper())} · '
+                     f"{text(total.get('title', ''))}</span>"
+                     f'<span class="counts">{text(_counts(checks))}</span>'
+                     f'<span class="score">{points(score)} / {points(maximum)}</span></summary>'
+                     f"{_check_list(checks)}</details>")
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _check_list(checks):
+    """The checks that lost points, then the passed ones (folded when there are problems)."""
+    problems = [c for c in checks if c.lost_points]
+    passed = [c for c in checks if not c.lost_points]
+    passed_list = f'<ul class="checks">{"".join(_check_item(c) for c in passed)}</ul>'
+    if not problems:
+        return passed_list
+    html = f'<ul class="checks">{"".join(_check_item(c) for c in problems)}</ul>'
+    if passed:
+        html += (f'<details class="passed-list"><summary>{status_chip("passed")} '
+                 f"the other {len(passed)} checks</summary>{passed_list}</details>")
+    return html
+
+
+def _check_item(check):
+    details = []
+    if check.message and check.message != "ok":
+        details.append(f"<pre>{text(check.message)}</pre>")
+    if check.hint:
+        details.append(f'<p class="hint"><strong>Hint:</strong> {text(check.hint)}</p>')
+    if not check.shown and check.outcome != "passed":
+        details.append(f'<p class="private">{PRIVATE_NOTE}</p>')
+    worth = (f"{points(check.score)} / {points(check.max_score)}" if check.max_score
+             else "not scored")
+    css = {"not run": "notrun"}.get(check.outcome, check.outcome)
+    return (f'<li class="check {text(css)}">{status_chip(check.outcome)}'
+            f'<div class="what"><code class="name">{text(check.name)}</code>{"".join(details)}'
+            f'</div><span class="pts">{worth}</span></li>')
+
+
+# ------------------------------------------------------------------ training
+
+
+def _training(artifacts, tests):
+    graded = {c.assignment for c in tests} & set(TRAINING_ASSIGNMENTS)
+    tasks = [t for t in TASKS if t in artifacts or _related(tests, t)]
+    tasks += [t for t in artifacts if t not in TASKS and t != "experiments"]
+    parts = ['<section id="training"><h2>Training runs</h2>']
+    if not tasks:
+        reason = ("no training data was kept" if graded
+                  else "assignments 5 and 6 were not graded in this run")
+        parts.append(f"<p>No training runs to show: {reason}.</p></section>")
+        return "\n".join(parts)
+    parts.append('<p class="lead">Your network, trained by the grader with your '
+                 "<code>HYPERPARAMS</code>: the loss and accuracy per epoch, what it learned, "
+                 "and how large each layer's gradient stayed.</p><div class=\"cards\">")
+    parts += [_task_card(task, artifacts.get(task), tests) for task in tasks]
+    parts.append("</div></section>")
+    return "\n".join(parts)
+
+
+def _related(tests, task):
+    """The checks of a training task: a5/a6 checks named after it (any a6 check for MNIST)."""
+    return [c for c in tests if c.assignment in TRAINING_ASSIGNMENTS
+            and (task in c.name.lower() or task == "mnist" and c.assignment == "a6")]
+
+
+def _why_missing(task, artifact, tests):
+    if isinstance(artifact, dict) and artifact.get("error"):
+        return f"The run failed: {artifact['error']}"
+    for check in _related(tests, task):
+        if check.outcome in ("failed", "not run", "skipped") and check.shown and check.message:
+            first = check.message.strip().splitlines()[0] if check.message.strip() else ""
+            return f"Check {check.name} did not pass: {first}"
+        if check.outcome in ("failed", "not run", "skipped"):
+            return f"Check {check.name} did not pass ({check.outcome})."
+    return "The grader kept no data for this figure."
+
+
+def _draw(title, alt, draw, caption=""):
+    """A figure, or its place saying why it could not be drawn."""
+    try:
+        return figure(draw(), alt, caption)
+    except plots.PlotError as error:
+        return no_figure(title, f"It cannot be drawn: {error}.")
+    except Exception as error:  # noqa: BLE001 - one bad figure must not lose the whole page
+        return no_figure(title, f"The grader could not draw it ({type(error).__name__}).")
+
+
+def _task_card(task, artifact, tests):
+    """One training task: facts, then loss, accuracy, boundary or digits, gradient norms.
+
+    The artifact is training.py's: {"history", "accuracy", "threshold", "seconds",
+    "measured_on", "points", "grid" (or "grid_error"), "samples" (MNIST)}, or for a
+    run that failed {"error", "seconds", "history" (when train returned one)}.
+    """
+    label = TASKS.get(task, task)
+    artifact = artifact if isinstance(artifact, dict) else {}
+    head = [f"<h3>{text(label)}</h3>"]
+    if not artifact.get("history"):
+        chip = status_chip("failed" if _related(tests, task) else "not run")
+        return (f'<article class="task" id="task-{text(task)}"><div class="task-head">'
+                f"{head[0]}{chip}</div>"
+                f"{no_figure(f'{label} training', _why_missing(task, artifact, tests))}"
+                "</article>")
+    facts = []
+    accuracy, threshold = artifact.get("accuracy"), artifact.get("threshold")
+    if not isinstance(threshold, (int, float)):
+        threshold = None
+    if isinstance(accuracy, (int, float)):
+        where = {"train": " on the training data", "test": " on the test data"}.get(
+            artifact.get("measured_on"), "")
+        facts.append(f"accuracy {100 * accuracy:.1f}%{where}")
+        if threshold is not None:
+            head.append(status_chip("passed" if accuracy >= threshold else "failed"))
+            facts.append(f"full credit from {100 * threshold:.0f}%")
+    elif artifact.get("error"):
+        head.append(status_chip("failed"))
+    if isinstance(artifact.get("seconds"), (int, float)):
+        facts.append(f"{artifact['seconds']:.1f} s")
+    failure = (f'<p class="banner">The run did not finish: {text(artifact["error"])}</p>'
+               if artifact.get("error") else "")
+    history = artifact["history"]
+    loss = _draw(f"{label} loss", f"{label}: training loss per epoch",
+                 lambda: plots.loss_curve(history))
+    accuracy_figure = _draw(f"{label} accuracy", f"{label}: accuracy per epoch",
+                            lambda: plots.accuracy_curve(history, threshold))
+    if task == "mnist":
+        samples, caption = _digits(artifact.get("samples"), accuracy)
+        picture = _draw("MNIST digits", "MNIST test digits with predicted and true labels",
+                        lambda: plots.digit_grid(samples), caption)
+    elif artifact.get("grid_error") or artifact.get("error") and not artifact.get("grid"):
+        picture = no_figure(f"{label} decision boundary", "Your predict failed on the grid: "
+                            f"{artifact.get('grid_error') or artifact.get('error')}")
+    else:
+        picture = _draw(f"{label} decision boundary",
+                        f"{label}: the class your network predicts over the plane, with the points",
+                        lambda: plots.decision_boundary(
+                            artifact.get("points"), artifact.get("grid"),
+                            f"{label}: what your network predicts"),
+                        "Background: the class predicted at each place; markers: the data.")
+    norms = _draw(f"{label} gradient norms", f"{label}: gradient norm of each layer per epoch",
+                  lambda: plots.gradient_norms(history.get("grad_norm")),
+                  "Norms that fall to ~0 or explode show vanishing or exploding gradients.")
+    return (f'<article class="task" id="task-{text(task)}"><div class="task-head">{"".join(head)}'
+            f'<span class="facts">{text(" · ".join(facts))}</span></div>{failure}'
+            f'<div class="figrow">{loss}{accuracy_figure}</div>'
+            f'<div class="figrow">{picture}{norms}</div></article>')
+
+
+def _digits(samples, accuracy, shown=24, wrong_at_most=12):
+    """Digits to show: some wrong ones (the interesting ones) and right ones, and a caption.
+
+    Shown alone, the wrong digits of a 98% network would look like a failing one.
+    """
+    if not isinstance(samples, list):
+        return samples, ""
+    is_wrong = [isinstance(s, dict) and s.get("predicted") != s.get("true") for s in samples]
+    wrong = [s for s, w in zip(samples, is_wrong) if w][:wrong_at_most]
+    right = [s for s, w in zip(samples, is_wrong) if not w][:shown - len(wrong)]
+    score = (f" Your network classified {100 * accuracy:.1f}% of the 10,000 test digits right."
+             if isinstance(accuracy, (int, float)) else "")
+    caption = ("Test digits with your network's prediction; wrong ones are framed and marked ✗ "
+               f"with the true label.{score}")
+    return wrong + right, caption
+
+
+# ------------------------------------------------------------------ experiments
+
+
+EXPERIMENTS = [
+    ("init", "Initialisation", "init",
+     "ReLU network with weights drawn small (std 0.01), Xavier or He. Tiny weights shrink the "
+     "signal and the gradients layer by layer, so learning stalls; Xavier and He keep them at "
+     "a useful scale."),
+    ("activation", "Activation", "activation",
+     "Xavier weights with ReLU, tanh or sigmoid hidden layers. Sigmoid's gradient is at most "
+     "0.25, so it learns slowest; ReLU's does not shrink for positive inputs."),
+]
+
+
+def _experiments(experiments, tests):
+    parts = ['<section id="experiments"><h2>Experiments with your code</h2>']
+    if not isinstance(experiments, dict):
+        graded = any(c.assignment == "a5" for c in tests)
+        why = ("they did not run" if graded else
+               "they run with --report when assignment 5 is graded")
+        parts.append(f"<p>No experiments in this report: {why}.</p></section>")
+        return "\n".join(parts)
+    if experiments.get("error"):
+        parts.append(no_figure("Experiments", f"They could not run: {experiments['error']}"))
+        parts.append("</section>")
+        return "\n".join(parts)
+    parts.append(f'<p class="lead">Your <code>init_params</code> and <code>train</code>, run '
+                 f"by the grader on {text(experiments.get('description', 'a small task'))}. "
+                 "Not graded: they show what a choice does.</p>")
+    parts.append('<div class="figrow">')
+    for key, title, legend, lesson in EXPERIMENTS:
+        runs = experiments.get(key)
+        drawn = _draw(f"{title} experiment", f"{title} experiment: training loss per epoch",
+                      lambda runs=runs, title=title, legend=legend:
+                      plots.experiment_curves(runs, title, legend),
+                      lesson)
+        errors = [f"<li><strong>{text(setting)}</strong>: {text(run.get('error'))}</li>"
+                  for setting, run in (runs or {}).items()
+                  if isinstance(run, dict) and run.get("error")]
+        failures = f'<ul class="errors">{"".join(errors)}</ul>' if errors else ""
+        parts.append(f'<div class="experiment">{drawn}{failures}</div>')
+    parts.append("</div></section>")
+    return "\n".join(parts)
+
+
+def _about(results):
+    output = str(results.get("output") or "").strip()
+    if not output:
+        return ""
+    return ('<section id="about"><details class="raw"><summary>About this run '
+            "(sandbox, and what your code printed)</summary>"
+            f"<pre>{text(output)}</pre></details></section>")

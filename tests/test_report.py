@@ -1,0 +1,394 @@
+"""The HTML reports: feedback.html per submission, index.html per class.
+
+Pages made from synthetic results.json (tests/report_samples.py) check every
+section, the figures, visibility and robustness in a fraction of a second;
+pages made by really grading the reference, the stubs and a half-correct
+submission check the whole path from `grade --report` to the page.
+"""
+
+import base64
+import io
+import json
+import re
+from html.parser import HTMLParser
+
+import matplotlib.image
+import numpy as np
+import pytest
+import report_samples
+from grader_runs import FAST, REFERENCE, STUBS, copy_package, grade, run_grader
+
+from grader.report import write_class_report, write_feedback
+from grader.report.class_report import check_pass_rates, frequent_hints
+from grader.report.experiments import ACTIVATIONS, INITS, TRAINING, run_experiments
+from grader.rubric import ASSIGNMENTS
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+FEEDBACK_SECTIONS = ("summary", "checks", "training", "experiments")
+
+
+class Page(HTMLParser):
+    """The parts of a page the tests look at: ids, images, links, scripts, text."""
+
+    def __init__(self, html):
+        super().__init__()
+        self.ids, self.images, self.links, self.scripts, self.external = set(), [], [], 0, []
+        self.text_parts, self._in_style = [], False
+        self.feed(html)
+        self.text = " ".join("".join(self.text_parts).split())
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        if tag == "img":
+            self.images.append(attrs)
+        if tag == "a" and "href" in attrs:
+            self.links.append(attrs["href"])
+        if tag == "script":
+            self.scripts += 1
+        self._in_style = tag == "style"
+        for name in ("src", "href"):
+            value = attrs.get(name) or ""
+            if re.match(r"^(https?:)?//", value):
+                self.external.append(value)
+        if tag == "link":
+            self.external.append(str(attrs))
+
+    def handle_endtag(self, tag):
+        self._in_style = False
+
+    def handle_data(self, data):
+        if not self._in_style:
+            self.text_parts.append(data)
+
+
+def decode_png(data_uri):
+    """The image of a data URI, checked to be a PNG and decoded by matplotlib."""
+    prefix = "data:image/png;base64,"
+    assert data_uri.startswith(prefix), data_uri[:40]
+    raw = base64.b64decode(data_uri[len(prefix):], validate=True)
+    assert raw.startswith(PNG_SIGNATURE)
+    image = matplotlib.image.imread(io.BytesIO(raw), format="png")
+    assert image.ndim == 3 and image.shape[0] > 50 and image.shape[1] > 50
+    return image
+
+
+def render(tmp_path, results, name="feedback.html"):
+    results_path = tmp_path / f"{name}.json"
+    results_path.write_text(json.dumps(results))
+    path = write_feedback(results_path, tmp_path / name)
+    return path.read_text(encoding="utf-8")
+
+
+def assert_self_contained(page):
+    assert page.scripts == 0
+    assert page.external == []
+    for image in page.images:
+        assert image["src"].startswith("data:image/png;base64,")
+        assert image.get("alt")
+
+
+# ---------------------------------------------------------------- feedback, synthetic results
+
+
+@pytest.fixture(scope="module")
+def sample_feedback(tmp_path_factory):
+    """(results, html) of a page with every section; drawn once (18 figures take seconds)."""
+    results = report_samples.results(quality=0.6)
+    return results, render(tmp_path_factory.mktemp("feedback"), results)
+
+
+def test_feedback_has_every_section_and_figure(sample_feedback):
+    results, html = sample_feedback
+    page = Page(html)
+    assert set(FEEDBACK_SECTIONS) <= page.ids
+    assert {"task-xor", "task-moons", "task-spirals", "task-mnist", "a1", "a2", "a5"} <= page.ids
+    # Per task: loss, accuracy, boundary (digits for MNIST), gradient norms; 2 experiments.
+    assert len(page.images) == 4 * 4 + 2
+    for image in page.images:
+        decode_png(image["src"])
+    assert_self_contained(page)
+    assert '<meta name="viewport"' in html
+    assert "no plot" not in page.text
+    total = f"{results['score']:.2f}".rstrip("0").rstrip(".")
+    share = 100 * results["score"] / results["extra_data"]["max_score"]
+    assert f"{total} / " in page.text and f"{share:.0f}%" in page.text
+
+
+def test_feedback_shows_status_points_message_and_hint(sample_feedback):
+    results, html = sample_feedback
+    page = Page(html)
+    failed = [t for t in results["tests"] if t["extra_data"]["outcome"] == "failed"
+              and t["visibility"] == "visible"]
+    assert failed
+    for test in failed:
+        assert test["extra_data"]["check"] in page.text
+        assert test["output"].splitlines()[0] in page.text
+    assert "Hint: the result is N times too large" in page.text
+    # Status by icon and word, not colour alone.
+    assert "✖failed" in page.text.replace(" ", "") and "✔passed" in page.text.replace(" ", "")
+
+
+def test_feedback_hides_details_of_hidden_cases(sample_feedback):
+    results, html = sample_feedback
+    assert any(report_samples.SECRET_INPUT in t["output"] for t in results["tests"])
+    assert report_samples.SECRET_INPUT not in html
+    assert report_samples.SECRET_HINT not in html
+    assert "linear_backward[db-hidden]" in html  # the name and the score stay
+    assert "values[relu-hidden]" in html
+    assert "Hidden case" in html
+
+
+def test_student_text_is_escaped(tmp_path):
+    results = report_samples.results(quality=0.0, artifacts=False)
+    results["tests"][0]["output"] = "your code raised ValueError: <script>alert(1)</script>"
+    results["extra_data"]["submission"] = "<b>mallory</b>"
+    html = render(tmp_path, results)
+    assert "<script>" not in html and "<b>mallory" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_missing_training_data_says_why_in_place_of_the_plots(tmp_path):
+    results = report_samples.results(quality=0.0, artifacts=False)
+    for test in results["tests"]:
+        if test["extra_data"]["check"] == "train_moons":
+            test["output"] = "your code raised NotImplementedError in train"
+    page = Page(render(tmp_path, results))
+    assert page.images == []
+    assert "Two moons training: no plot." in page.text
+    assert "train_moons did not pass: your code raised NotImplementedError in train" in page.text
+    assert "MNIST training: no plot." in page.text
+    assert "No experiments in this report: they did not run." in page.text
+
+
+def test_malformed_training_data_loses_one_figure_not_the_page(tmp_path):
+    results = report_samples.results()
+    artifacts = results["extra_data"]["artifacts"]
+    artifacts["moons"]["grid"]["labels"] = [[0, 1], [1, 0]]  # not the grid's shape
+    artifacts["spirals"]["history"]["loss"] = ["a", "b"]
+    artifacts["mnist"]["samples"] = []
+    artifacts["xor"] = {"error": "timed out after 10.0 s"}
+    page = Page(render(tmp_path, results))
+    assert "Two moons decision boundary: no plot. It cannot be drawn: the grid's labels have " \
+           "shape (2, 2), not (50, 60)." in page.text
+    assert "Spirals loss: no plot. It cannot be drawn: the loss history holds values that " \
+           "are not numbers." in page.text
+    assert "MNIST digits: no plot. It cannot be drawn: no test digits were kept." in page.text
+    assert "XOR training: no plot. The run failed: timed out after 10.0 s" in page.text
+    for image in page.images:  # the rest is still drawn
+        decode_png(image["src"])
+    assert len(page.images) == 3 + 3 + 3 + 2  # moons, spirals, MNIST, experiments
+
+
+def test_failed_experiment_runs_are_named(tmp_path):
+    results = report_samples.results(artifacts=False)
+    results["extra_data"]["artifacts"] = {"experiments": report_samples.experiments(
+        np.random.default_rng(0), failing=("sigmoid",))}
+    page = Page(render(tmp_path, results))
+    assert "sigmoid: your code raised ValueError: unknown setting sigmoid" in page.text
+    assert sum("experiment" in image["alt"] for image in page.images) == 2
+
+
+def test_incomplete_grading_is_announced(tmp_path):
+    results = report_samples.results(artifacts=False)
+    results["extra_data"].update(complete=False, failure="the grading process stopped early")
+    page = Page(render(tmp_path, results))
+    assert "Grading did not finish. the grading process stopped early" in page.text
+
+
+# ---------------------------------------------------------------- class report
+
+
+def class_folder(tmp_path):
+    """Four students: three graded with falling quality, one without results."""
+    for number, quality in enumerate([1.0, 0.6, 0.3]):
+        folder = tmp_path / f"student{number}"
+        folder.mkdir()
+        (folder / "results.json").write_text(json.dumps(
+            report_samples.results(f"student{number}", seed=number, quality=quality,
+                                   artifacts=False)))
+        write_feedback(folder / "results.json", folder / "feedback.html")
+    (tmp_path / "student3").mkdir()
+    return ["student0", "student1", "student2", "student3"]
+
+
+def test_class_report_sections_links_and_histogram(tmp_path):
+    students = class_folder(tmp_path)
+    html = write_class_report(tmp_path, students).read_text(encoding="utf-8")
+    page = Page(html)
+    assert {"distribution", "assignments", "pass-rates", "hints", "students"} <= page.ids
+    assert len(page.images) == 1
+    decode_png(page.images[0]["src"])
+    assert_self_contained(page)
+    for student in students[:3]:
+        assert f"{student}/feedback.html" in page.links
+        assert (tmp_path / student / "feedback.html").exists()
+    assert "student3" in page.text and "no results" in page.text
+    assert "student3/feedback.html" not in page.links
+
+
+def test_class_pass_rates_are_sorted_from_the_hardest(tmp_path):
+    students = class_folder(tmp_path)
+    graded = [{"id": s, "results": json.loads((tmp_path / s / "results.json").read_text())}
+              for s in students[:3]]
+    rates = check_pass_rates(graded)
+    shares = [passed / attempted for _, _, passed, attempted, _ in rates]
+    assert shares == sorted(shares) and shares[0] < shares[-1]
+    # The hidden case failed for everyone; the signature check passed for everyone.
+    assert rates[0][:4] in {("a2", "linear_backward[db-hidden]", 0, 3),
+                            ("a1", "values[relu-hidden]", 0, 3)}
+    assert ("a1", "signature[relu]", 3, 3) in [r[:4] for r in rates]
+    page = Page(write_class_report(tmp_path, students).read_text(encoding="utf-8"))
+    order = [page.text.index(name) for name in ("values[relu-hidden]", "signature[relu]")]
+    assert order == sorted(order)
+
+
+def test_class_hints_count_students_and_skip_hidden_ones(tmp_path):
+    students = class_folder(tmp_path)
+    graded = [{"id": s, "results": json.loads((tmp_path / s / "results.json").read_text())}
+              for s in students[:3]]
+    hints = frequent_hints(graded)
+    assert hints[0][0] == "the result is N times too large: divide by N"
+    assert hints[0][1] == 2  # students 1 and 2 lost points; student 0 passed everything
+    html = (write_class_report(tmp_path, students)).read_text(encoding="utf-8")
+    assert report_samples.SECRET_HINT not in html
+
+
+# ---------------------------------------------------------------- reports of real gradings
+
+
+def half_correct(tmp_path):
+    """The reference with the a3 and a4 modules (losses, gradcheck) replaced by the stubs'."""
+    package = copy_package(REFERENCE, tmp_path / "half_correct")
+    for module in ("losses.py", "gradcheck.py"):
+        (package / module).write_text((STUBS / module).read_text())
+    return package
+
+
+def graded_report(tmp_path, submission, assignments):
+    out = tmp_path / "out"
+    status, results, process = grade(submission, out, assignments, "--report")
+    assert status == 0, process.stdout + process.stderr
+    html = (out / "feedback.html").read_text(encoding="utf-8")
+    return results, html, Page(html)
+
+
+def assert_report_matches_results(results, html, page):
+    assert set(FEEDBACK_SECTIONS) <= page.ids
+    assert_self_contained(page)
+    for image in page.images:
+        decode_png(image["src"])
+    for assignment, total in results["extra_data"]["assignments"].items():
+        assert assignment in page.ids
+        row = re.search(rf'href="#{assignment}".*?</tr>', html).group(0)
+        assert re.sub(r"<[^>]+>", "", row).count(
+            f"{total['score']:.2f}".rstrip("0").rstrip(".") + " / ") == 1
+    shown = {c for c in re.findall(r'<code class="name">([^<]+)</code>', html)}
+    assert shown == {t["extra_data"]["check"].replace("'", "&#x27;") for t in results["tests"]}
+
+
+@pytest.mark.parametrize("which", ["reference", "stubs", "half_correct"])
+def test_report_of_a_real_grading(tmp_path, which):
+    """Assignments 1-4 (graded in seconds): the report of each kind of submission."""
+    submission = {"reference": REFERENCE, "stubs": STUBS}.get(which) or half_correct(tmp_path)
+    results, html, page = graded_report(tmp_path, submission, FAST)
+    assert_report_matches_results(results, html, page)
+    failed_rows = re.findall(r'<li class="check (failed|partial|notrun)', html)
+    if which == "reference":
+        assert failed_rows == [] and results["score"] == results["extra_data"]["max_score"]
+    elif which == "stubs":
+        assert len(failed_rows) > 0.5 * len(results["tests"])
+        assert "not implemented yet" in page.text
+    else:
+        assert 'id="a1"' in html and "a3" in page.ids
+        a1 = re.search(r'id="a1".*?</details>\s*(?=<details class="assignment"|</section>)',
+                       html, re.S).group(0)
+        a3 = re.search(r'id="a3".*?</details>\s*(?=<details class="assignment"|</section>)',
+                       html, re.S).group(0)
+        assert "check failed" not in a1
+        assert "not implemented yet" in a3 and "check failed" in a3
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("which", ["reference", "stubs", "half_correct"])
+def test_full_report_of_a_real_grading(tmp_path, which):
+    """Every assignment, with the training tasks (MNIST too) and the experiments."""
+    submission = {"reference": REFERENCE, "stubs": STUBS}.get(which) or half_correct(tmp_path)
+    results, html, page = graded_report(tmp_path, submission, ASSIGNMENTS)
+    assert_report_matches_results(results, html, page)
+    assert {"task-xor", "task-moons", "task-spirals", "task-mnist"} <= page.ids
+    runs = results["extra_data"]["artifacts"]["experiments"]
+    if which == "reference":
+        # 4 figures per task (loss, accuracy, boundary or digits, gradient norms), 2 experiments.
+        assert len(page.images) == 4 * 4 + 2
+        assert "no plot" not in page.text
+        assert all("loss" in run for run in runs["init"].values())
+    else:
+        # The training of the stubs and of a network without its losses fails: each task's
+        # figures give way to the reason.
+        for label in ("XOR", "Two moons", "Spirals", "MNIST"):
+            assert f"{label} training: no plot." in page.text
+        if which == "stubs":
+            assert all("error" in run for run in runs["init"].values())
+            assert len(page.images) == 0
+
+
+# ---------------------------------------------------------------- experiments in the sandbox
+
+
+class _PluginStandIn:
+    """What run_experiments uses of the grader's plugin: student() and artifacts."""
+
+    def __init__(self, submission):
+        from grader.datasets import prepare_worker_data
+        from grader.rubric import load_rubric
+        from grader.sandbox.client import Session
+
+        rubric = load_rubric()
+        self.artifacts = {}
+        self.session = Session(submission, data_dir=prepare_worker_data(),
+                               limits=rubric.limits, budget_seconds=120)
+
+    def student(self):
+        return self.session
+
+
+@pytest.mark.parametrize("which", ["reference", "stubs"])
+def test_experiments_run_the_students_code(which):
+    stand_in = _PluginStandIn(REFERENCE if which == "reference" else STUBS)
+    try:
+        run_experiments(stand_in)
+    finally:
+        stand_in.session.close()
+    experiments = stand_in.artifacts["experiments"]
+    assert list(experiments["init"]) == list(INITS)
+    assert list(experiments["activation"]) == list(ACTIVATIONS)
+    runs = list(experiments["init"].values()) + list(experiments["activation"].values())
+    if which == "stubs":
+        assert all(run == {"error": "not implemented yet (your code raises "
+                                    "NotImplementedError)"} for run in runs)
+        return
+    for run in runs:
+        assert len(run["loss"]) == len(run["train_acc"]) == TRAINING["epochs"]
+    # What the page teaches must hold for the reference: He beats tiny weights, ReLU beats
+    # sigmoid (final training loss after the same number of epochs).
+    assert experiments["init"]["he"]["loss"][-1] < 0.5 * experiments["init"]["small"]["loss"][-1]
+    assert (experiments["activation"]["relu"]["loss"][-1]
+            < 0.5 * experiments["activation"]["sigmoid"]["loss"][-1])
+
+
+def test_batch_grading_writes_the_class_report(tmp_path):
+    """`grade --batch --report`: a feedback page per student and index.html linking them."""
+    submissions = tmp_path / "submissions"
+    copy_package(REFERENCE, submissions / "ada")
+    copy_package(STUBS, submissions / "bob")
+    out = tmp_path / "out"
+    process = run_grader("grade", submissions, "--batch", "--out", out, "--only", "a1",
+                         "--report", "--jobs", "2")
+    assert process.returncode == 0, process.stdout + process.stderr
+    page = Page((out / "index.html").read_text(encoding="utf-8"))
+    assert page.links == ["ada/feedback.html", "bob/feedback.html"]
+    for student in ("ada", "bob"):
+        assert "Feedback on " + student in Page((out / student / "feedback.html").read_text()).text
+    decode_png(page.images[0]["src"])
