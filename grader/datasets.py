@@ -62,3 +62,41 @@ def mnist():
     if _MNIST is None:
         _MNIST = course_data().load_mnist_uint8()
     return _MNIST
+
+
+# The MNIST arrays the worker loads from /data. The training images are written
+# in the student's dtype (scaled to [0, 1] as load_mnist does), so the worker
+# never converts 188 MB itself; the test labels are never written there.
+MNIST_DTYPES = ("float32", "float64")
+
+
+def mnist_worker_arrays(dtype):
+    """Names (for wire.Data) of the training images, training labels and test images.
+
+    Args:
+        dtype: "float32" or "float64", the dtype of the student's network.
+
+    Returns:
+        (train_images, train_labels, test_images): names of .npy files in the
+        worker's data folder, written on first use; images (N, 784) of `dtype`
+        in [0, 1], labels (60000,) int64.
+    """
+    dtype = str(np.dtype(dtype))
+    if dtype not in MNIST_DTYPES:
+        raise ValueError(f"MNIST is prepared in {MNIST_DTYPES}, not {dtype}")
+    train_images = worker_array(f"mnist_train_images_{dtype}",
+                                lambda: np.divide(mnist()[0], 255, dtype=dtype))
+    train_labels = worker_array("mnist_train_labels", lambda: mnist()[1].astype(np.int64))
+    test_images = worker_array(f"mnist_test_images_{dtype}",
+                               lambda: np.divide(mnist()[2], 255, dtype=dtype))
+    return train_images, train_labels, test_images
+
+
+def mnist_test_labels():
+    """The 10,000 test labels (int64): trusted side only."""
+    return mnist()[3].astype(np.int64)
+
+
+def mnist_test_images_uint8(indices):
+    """Raw test images (uint8, (len(indices), 784)) for the report's digit grid."""
+    return mnist()[2][np.asarray(indices, dtype=np.int64)]

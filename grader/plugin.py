@@ -209,7 +209,8 @@ class GraderPlugin:
         if self.artifacts:
             data["extra_data"]["artifacts"] = self.artifacts
         temporary = self.results_path.with_suffix(".json.tmp")
-        temporary.write_text(json.dumps(data, indent=1, default=_json_default))
+        # Compact: the report data (grids, digits) would triple the size with indentation.
+        temporary.write_text(json.dumps(data, separators=(",", ":"), default=_json_default))
         os.replace(temporary, self.results_path)
 
     def summary_text(self):

@@ -1,0 +1,336 @@
+"""The graded training tasks: the reference reaches the thresholds, and the checks judge.
+
+Three layers:
+  - the trusted side's pieces alone: HYPERPARAMS validation, credit from the
+    rubric's thresholds, the history's form (no worker, instant);
+  - the reference's HYPERPARAMS trained in-process on each task, with the
+    grader's own data and seeds and several other seeds, against the rubric's
+    thresholds and budgets (accuracies and times are printed: run with -s);
+  - whole gradings through `python -m grader grade`: the reference gets every
+    point of the tasks, the stubs none, and broken submissions the right reason.
+"""
+
+import copy
+import importlib.util
+import time
+import zlib
+
+import numpy as np
+import pytest
+from grader_runs import REFERENCE, STUBS, copy_package, grade, replace_once, scores_by_check
+
+from grader.checks import training
+from grader.compare import CheckFailed
+from grader.rubric import load_rubric
+from reference import network, train
+from reference.config import HYPERPARAMS
+
+RUBRIC = load_rubric()
+TOY_TASKS = ["xor", "moons", "spirals"]
+
+
+def table(task):
+    return training.task_table(RUBRIC, task)
+
+
+def stub_hyperparams():
+    """HYPERPARAMS of student_stubs/config.py (the untuned but valid settings)."""
+    spec = importlib.util.spec_from_file_location("stub_config", STUBS / "config.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.HYPERPARAMS
+
+
+# ---------------------------------------------------------------- HYPERPARAMS validation
+
+
+@pytest.mark.parametrize("task", list(training.TASKS))
+def test_reference_and_stub_hyperparams_are_valid(task):
+    for hyperparams in (HYPERPARAMS, stub_hyperparams()):
+        checked = training.validate_hyperparams(hyperparams, task)
+        assert checked["dtype"] in ("float32", "float64")
+        assert checked["epochs"] == hyperparams[task]["epochs"]
+
+
+def broken(task, change):
+    hyperparams = copy.deepcopy(HYPERPARAMS)
+    change(hyperparams[task])
+    return hyperparams
+
+
+BROKEN = {  # name: (HYPERPARAMS as the worker would send them, words the message must hold)
+    "not_a_dict": (["xor"], "should be a dict but is a list"),
+    "task_missing": ({"xor": HYPERPARAMS["xor"]}, "has no entry 'moons'"),
+    "key_missing": (broken("moons", lambda h: h.pop("l2")), "lacks 'l2'"),
+    "unknown_key": (broken("moons", lambda h: h.update(lr=0.1)), "unknown key(s) 'lr'"),
+    "activation": (broken("moons", lambda h: h.update(activation="ReLU")),
+                   "['activation'] should be one of 'relu'"),
+    "init": (broken("moons", lambda h: h.update(init="kaiming")), "['init'] should be one of"),
+    "epochs_zero": (broken("moons", lambda h: h.update(epochs=0)), "positive int, but is 0"),
+    "epochs_float": (broken("moons", lambda h: h.update(epochs=10.0)), "positive int, but is 10.0"),
+    "batch_size_str": (broken("moons", lambda h: h.update(batch_size="32")), "positive int"),
+    "hidden_sizes_int": (broken("moons", lambda h: h.update(hidden_sizes=64)),
+                         "['hidden_sizes'] should be a list"),
+    "hidden_size_zero": (broken("moons", lambda h: h.update(hidden_sizes=[64, 0])),
+                         "['hidden_sizes'][1] should be a positive int"),
+    "optimizer": (broken("moons", lambda h: h.update(optimizer="adamw")),
+                  "['optimizer'] should be one of 'sgd', 'sgd_momentum', 'adam'"),
+    "optim_config_typo": (broken("moons", lambda h: h.update(optim_config={"lr": 0.01})),
+                          "has the key 'lr', which adam does not use"),
+    "momentum_for_sgd": (broken("moons", lambda h: h.update(optimizer="sgd",
+                                                          optim_config={"momentum": 0.9})),
+                         "which sgd does not use"),
+    "learning_rate_nan": (broken("moons", lambda h: h["optim_config"].update(learning_rate=np.nan)),
+                          "should be a finite number"),
+    "l2_negative": (broken("moons", lambda h: h.update(l2=-0.1)), "['l2'] should be >= 0"),
+    "dtype": (broken("moons", lambda h: h.update(dtype="float16")),
+              "['dtype'] should be one of 'float32', 'float64'"),
+}
+
+
+@pytest.mark.parametrize("name", list(BROKEN))
+def test_invalid_hyperparams_are_named_in_the_message(name):
+    hyperparams, words = BROKEN[name]
+    with pytest.raises(CheckFailed) as failure:
+        training.validate_hyperparams(hyperparams, "moons")
+    assert words in failure.value.message
+    assert failure.value.credit == 0
+
+
+# ---------------------------------------------------------------- credit and history
+
+
+def test_credit_follows_the_rubric_thresholds():
+    moons, xor = table("moons"), table("xor")
+    assert training.credit_for(950 / 1000, moons) == 1.0  # exactly the threshold
+    assert training.credit_for(949 / 1000, moons) == moons["partial_credit"] == 0.5
+    assert training.credit_for(900 / 1000, moons) == 0.5
+    assert training.credit_for(899 / 1000, moons) == 0.0
+    assert training.credit_for(1.0, xor) == 1.0
+    assert training.credit_for(0.75, xor) == 0.0  # XOR: no partial credit
+
+
+def finished_run(task="spirals", accuracy=0.99, epochs=3, hidden_sizes=(8,)):
+    names = [f"{k}{i}" for i in range(1, len(hidden_sizes) + 2) for k in "Wb"]
+    history = {"loss": [1.1, 0.7, 0.4], "train_acc": [0.5, 0.9, accuracy],
+               "grad_norm": {name: [0.3, 0.2, 0.1] for name in names}}
+    hyperparams = dict(HYPERPARAMS[task], epochs=epochs, hidden_sizes=list(hidden_sizes))
+    return training.TrainingRun(task, hyperparams=hyperparams, history=history,
+                                accuracy=accuracy, seconds=1.0)
+
+
+def test_judge_accuracy_gives_partial_credit_with_the_numbers():
+    training.judge_accuracy(finished_run(accuracy=0.99), table("spirals"))
+    with pytest.raises(CheckFailed) as failure:
+        training.judge_accuracy(finished_run(accuracy=0.9), table("spirals"))
+    assert failure.value.credit == 0.5
+    assert "training accuracy 90.00% on spirals: full credit from 95%" in failure.value.message
+    with pytest.raises(CheckFailed) as failure:
+        training.judge_accuracy(finished_run(accuracy=0.5), table("spirals"))
+    assert failure.value.credit == 0 and failure.value.hint == table("spirals")["hint"]
+
+
+def test_a_valid_history_passes():
+    training.check_history(finished_run())
+
+
+def spoil(change):
+    run = finished_run()
+    change(run.history)
+    return run
+
+
+BAD_HISTORIES = {
+    "not_a_dict": (lambda h: None, "the history dict"),
+    "loss_missing": (lambda h: h.pop("loss"), "lacks 'loss'"),
+    "too_short": (lambda h: h["loss"].pop(), "has 2 entries for 3 epochs"),
+    "nan_loss": (lambda h: h["loss"].__setitem__(1, float("nan")), "history['loss'][1] is nan"),
+    "percent_accuracy": (lambda h: h["train_acc"].__setitem__(0, 50.0), "a fraction in [0, 1]"),
+    "stale_train_acc": (lambda h: h["train_acc"].__setitem__(2, 0.9), "measured on all of X"),
+    "grad_norm_keys": (lambda h: h["grad_norm"].pop("b2"), "expected those of params"),
+    "grad_norm_negative": (lambda h: h["grad_norm"]["W1"].__setitem__(0, -1.0), "finite and >= 0"),
+    "val_acc_without_data": (lambda h: h.update(val_acc=[0.5, 0.6, 0.7]), "no validation data"),
+    "loss_not_numbers": (lambda h: h.update(loss=["low", "lower", "lowest"]), "should be a float"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_HISTORIES))
+def test_a_malformed_history_is_named(name):
+    change, words = BAD_HISTORIES[name]
+    run = finished_run() if name != "not_a_dict" else training.TrainingRun(
+        "spirals", hyperparams=finished_run().hyperparams, history=[1, 2, 3], accuracy=0.99)
+    if name != "not_a_dict":
+        change(run.history)
+    with pytest.raises(CheckFailed) as failure:
+        training.check_history(run)
+    assert words in failure.value.message
+
+
+def test_report_data_is_small_plain_json():
+    xs, ys, grid = training.plane_grid({"X": [[0, 0], [1, 1]]})
+    assert len(xs) == len(ys) == training.GRID_SIZE and grid.shape == (training.GRID_SIZE ** 2, 2)
+    assert xs[0] < 0 < 1 < xs[-1]  # a margin around the data
+    plain = training.plain_history({"loss": np.array([1.0, 0.5]), "grad_norm": {"W1": [0.1, 0.2]},
+                                    "junk": object()})
+    assert plain == {"loss": [1.0, 0.5], "grad_norm": {"W1": [0.1, 0.2]}}
+
+
+# ---------------------------------------------------------------- the reference's accuracy
+
+
+def train_reference(task, secrets, seed):
+    """The reference trained as the grader trains it, in-process: (accuracy, seconds)."""
+    hp = training.validate_hyperparams(HYPERPARAMS, task)
+    _assignment, inputs, classes, _ = training.TASKS[task]
+    data = training.task_data(task, hp["dtype"], secrets)
+    if task == "mnist":  # the grader hands the worker .npy files: load them the same way
+        folder = training.datasets.worker_data_dir()
+        X_train, y_train, X_eval = (np.load(folder / f"{d.name}.npy")
+                                    for d in (data.X_train, data.y_train, data.X_eval))
+    else:
+        X_train, y_train, X_eval = data.X_train, data.y_train, data.X_eval
+    started = time.perf_counter()
+    params = network.init_params([inputs, *hp["hidden_sizes"], classes], hp["init"],
+                                 np.random.default_rng(seed), np.dtype(hp["dtype"]))
+    train.train(params, X_train, y_train, epochs=hp["epochs"], batch_size=hp["batch_size"],
+                optimizer=hp["optimizer"], optim_config=hp["optim_config"],
+                activation=hp["activation"], l2=hp["l2"], rng=np.random.default_rng(seed + 1))
+    predicted = network.predict(params, X_eval, hp["activation"])
+    seconds = time.perf_counter() - started
+    return float(np.mean(predicted == data.y_eval)), seconds
+
+
+GRADER_SEED = {task: zlib.crc32(task.encode()) for task in training.TASKS}
+# The public data, the hidden data of secrets.toml, and others (a new term's secrets).
+DATA_SEEDS = {
+    "xor": [None],
+    "moons": [training.PUBLIC_MOONS_RANDOM_STATE, RUBRIC.secrets.get("moons_random_state"),
+              1, 2, 3, 4],
+    "spirals": [training.PUBLIC_SPIRALS_SEED, RUBRIC.secrets.get("spirals_seed"), 1, 2, 3, 4],
+}
+SECRET_KEY = {"moons": "moons_random_state", "spirals": "spirals_seed"}
+
+
+@pytest.mark.parametrize("task", TOY_TASKS)
+def test_reference_hyperparams_reach_the_thresholds(task):
+    threshold, budget = table(task)["threshold"], table(task)["budget_seconds"]
+    for data_seed in [s for s in DATA_SEEDS[task] if s is not None or task == "xor"]:
+        secrets = {} if data_seed is None else {SECRET_KEY[task]: data_seed}
+        for seed in (GRADER_SEED[task], 1):
+            accuracy, seconds = train_reference(task, secrets, seed)
+            print(f"{task} data seed {data_seed}, seed {seed}: {100 * accuracy:.2f}% "
+                  f"in {seconds:.2f} s (threshold {100 * threshold:g}%, budget {budget} s)")
+            assert accuracy >= threshold, (task, data_seed, seed, accuracy)
+            assert seconds < budget
+
+
+@pytest.mark.slow
+def test_reference_hyperparams_reach_97_5_percent_on_mnist():
+    """MNIST, as graded (float32 data from the worker's files), with the grader's seed."""
+    accuracy, seconds = train_reference("mnist", {}, GRADER_SEED["mnist"])
+    print(f"mnist: {100 * accuracy:.2f}% in {seconds:.1f} s "
+          f"(threshold {100 * table('mnist')['threshold']:g}%, "
+          f"budget {table('mnist')['budget_seconds']} s)")
+    assert accuracy >= 0.975  # the kit's own target, well above the rubric's 95%
+    assert seconds < table("mnist")["budget_seconds"]
+
+
+# ---------------------------------------------------------------- whole gradings
+
+
+TASK_CHECKS = ["-k", "task_"]  # only this module's checks: the network checks have their own tests
+
+
+def task_scores(results, assignment):
+    return {name: score for name, score in scores_by_check(results).items()
+            if name.startswith(f"{assignment} task_")}
+
+
+def max_scores(results):
+    return {test["name"]: test["max_score"] for test in results["tests"]}
+
+
+@pytest.fixture(scope="module")
+def reference_tasks(tmp_path_factory):
+    status, results, process = grade(REFERENCE, tmp_path_factory.mktemp("reference-a5"), ["a5"],
+                                     *TASK_CHECKS)
+    assert status == 0 and results is not None, process.stdout + process.stderr
+    return results
+
+
+def test_reference_gets_every_point_of_the_a5_tasks(reference_tasks):
+    scores = task_scores(reference_tasks, "a5")
+    assert sorted(scores) == sorted(f"a5 task_{kind}[{task}]" for task in TOY_TASKS
+                                    for kind in ("accuracy", "history"))
+    maximum = max_scores(reference_tasks)
+    assert all(score == maximum[name] > 0 for name, score in scores.items()), scores
+    artifacts = reference_tasks["extra_data"]["artifacts"]
+    for task in TOY_TASKS:
+        artifact = artifacts[task]
+        assert artifact["accuracy"] >= artifact["threshold"] == table(task)["threshold"]
+        assert len(artifact["history"]["loss"]) == HYPERPARAMS[task]["epochs"]
+        grid = artifact["grid"]
+        assert np.array(grid["labels"]).shape == (len(grid["y"]), len(grid["x"]))
+        assert len(artifact["points"]["X"]) == len(artifact["points"]["y"])
+        print(f"{task}: {100 * artifact['accuracy']:.2f}% in {artifact['seconds']:.2f} s "
+              "(graded, in the sandbox)")
+    assert len(artifacts["moons"]["points"]["y"]) == 1000  # the test points are shown
+
+
+def test_stubs_get_no_point_of_the_tasks_and_say_why(tmp_path):
+    status, results, process = grade(STUBS, tmp_path, ["a5", "a6"], *TASK_CHECKS)
+    assert status == 0 and results is not None, process.stdout + process.stderr
+    tests = [t for t in results["tests"] if t["extra_data"]["check"].startswith("task_")]
+    assert len(tests) == 2 * len(training.TASKS)
+    for test in tests:
+        assert test["score"] == 0
+        assert "init_params is not implemented yet" in test["output"], test["output"]
+
+
+def test_a_bad_hyperparams_entry_costs_only_its_task(tmp_path):
+    submission = copy_package(REFERENCE, tmp_path / "submission")
+    replace_once(submission / "config.py", '"optimizer": "adam",\n        "optim_config": '
+                 '{"learning_rate": 0.005}', '"optimizer": "adamw",\n        "optim_config": '
+                 '{"learning_rate": 0.005}')
+    status, results, process = grade(submission, tmp_path / "out", ["a5"], *TASK_CHECKS)
+    assert status == 0 and results is not None, process.stdout + process.stderr
+    scores = task_scores(results, "a5")
+    assert scores["a5 task_accuracy[moons]"] == scores["a5 task_history[moons]"] == 0
+    assert scores["a5 task_accuracy[spirals]"] > 0 and scores["a5 task_accuracy[xor]"] > 0
+    moons = next(t for t in results["tests"] if t["name"] == "a5 task_accuracy[moons]")
+    assert "HYPERPARAMS['moons']['optimizer'] should be one of" in moons["output"]
+    assert "'adamw'" in moons["output"]
+
+
+@pytest.mark.slow
+def test_training_past_the_budget_is_stopped_and_scores_zero(tmp_path):
+    """A train that never ends: stopped at the XOR budget (10 s), 0 points with the reason."""
+    submission = copy_package(REFERENCE, tmp_path / "submission")
+    replace_once(submission / "train.py",
+                 "    rng = np.random.default_rng() if rng is None else rng\n"
+                 "    update = getattr(optim, optimizer)",
+                 "    while True:\n        pass\n    update = getattr(optim, optimizer)")
+    started = time.perf_counter()
+    status, results, process = grade(submission, tmp_path / "out", ["a5"],
+                                     "-k", "task_accuracy and xor")
+    elapsed = time.perf_counter() - started
+    assert status == 0 and results is not None, process.stdout + process.stderr
+    (test,) = results["tests"]
+    assert test["score"] == 0
+    assert "over the time budget" in test["output"] and "during train" in test["output"]
+    assert elapsed < table("xor")["budget_seconds"] + 60  # stopped, not waited for
+
+
+@pytest.mark.slow
+def test_reference_gets_every_point_of_mnist(tmp_path):
+    status, results, process = grade(REFERENCE, tmp_path, ["a6"])
+    assert status == 0 and results is not None, process.stdout + process.stderr
+    scores, maximum = task_scores(results, "a6"), max_scores(results)
+    assert scores and all(score == maximum[name] for name, score in scores.items()), scores
+    artifact = results["extra_data"]["artifacts"]["mnist"]
+    print(f"mnist: {100 * artifact['accuracy']:.2f}% in {artifact['seconds']:.1f} s "
+          "(graded, in the sandbox)")
+    samples = artifact["samples"]
+    assert 25 <= len(samples) <= 36 and all(len(s["pixels"]) == 784 for s in samples)
+    wrong = [s["predicted"] != s["true"] for s in samples]
+    assert wrong == sorted(wrong, reverse=True)  # wrong ones first
