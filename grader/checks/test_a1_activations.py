@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from .. import hints
 from ..compare import CheckFailed, as_float, expect_array, expect_unchanged
 from ..sandbox.client import StudentError
 from .support import CASES, check_signature, expected
@@ -19,14 +20,34 @@ def _inputs(rng, dtype=np.float64):
     return z.astype(dtype)
 
 
+def _softmax_over(z, axis):
+    e = np.exp(z - np.max(z, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
 def _hint_context(function, z):
+    """What known mistakes would return for z, so a hint can name the one made.
+
+    Plain NumPy on the trusted side: each array is one classic mistake (see
+    grader/hints.py for the sentences).
+    """
     alternatives = {}
     if function == "tanh_grad":
         alternatives["derivative_of_output"] = 1 - z**2
     if function == "sigmoid_grad":
         alternatives["derivative_of_output"] = z * (1 - z)
+    if function == "sigmoid":
+        alternatives["sigmoid_of_minus_z"] = 1 / (1 + np.exp(z))
     if function == "relu_grad":
         alternatives["relu_grad_at_zero"] = (z >= 0).astype(float)
+    if function == "leaky_relu_grad":
+        alternatives["leaky_relu_grad_without_alpha"] = (z > 0).astype(float)
+    if function in ("softmax", "log_softmax"):
+        whole = np.exp(z - z.max()) / np.sum(np.exp(z - z.max()))
+        columns = _softmax_over(z, axis=0)
+        log = function == "log_softmax"
+        alternatives["softmax_whole_array"] = np.log(whole) if log else whole
+        alternatives["wrong_axis"] = np.log(columns) if log else columns
     return {"inputs": [z], "alternatives": alternatives}
 
 
@@ -64,16 +85,18 @@ def test_stable(student, request, function):
     overflow = [w for w in result.warnings if "overflow" in w or "invalid" in w or "divide" in w]
     if overflow:
         raise CheckFailed(f"{function} gives the right values but NumPy warned: {overflow[0]}",
-                          hint="exp() of a large positive number overflows: arrange the formula "
-                               "so exp() only sees non-positive numbers")
+                          hint=hints.diagnose(got, want, {"warnings": overflow}))
 
 
 @pytest.mark.parametrize("function", ELEMENTWISE)
-def test_input_unchanged(student, rng, function):
+def test_input_unchanged(student, request, rng, function):
+    """z is left as it was, and the value returned is right (leaving z alone is not enough)."""
     z = _inputs(rng)
+    want = expected(request, "out", lambda R: getattr(R.activations, function)(z.copy()))
     result = student.call(f"{MODULE}.{function}", z, return_args=True)
-    result.unwrap()
+    got = result.unwrap()
     expect_unchanged(z, result.args_after[0], "z")
+    expect_array(got, want, f"{function}(z)", dtype=np.float64)
 
 
 @CASES
@@ -82,8 +105,10 @@ def test_neuron_batch(student, request, rng, activation, case):
     x, w, b = rng.standard_normal((5, 3)), rng.standard_normal(3), float(rng.standard_normal())
     want = expected(request, "out", lambda R: R.activations.neuron(x, w, b, activation))
     got = student.call(f"{MODULE}.neuron", x, w, b, activation=activation)
+    without_bias = expected(request, "without_bias",
+                            lambda R: R.activations.neuron(x, w, 0.0, activation))
     expect_array(got, want, f"neuron(x, w, b, {activation!r}) for x of shape (5, 3)",
-                 context={"inputs": [x, w]})
+                 context={"inputs": [x, w], "alternatives": {"bias_missing": without_bias}})
 
 
 def test_neuron_single_example(student, request, rng):
@@ -95,7 +120,16 @@ def test_neuron_single_example(student, request, rng):
         raise CheckFailed(f"neuron for one example is {got:.6g}, expected {want:.6g}")
 
 
-def test_neuron_unknown_activation(student):
+def test_neuron_unknown_activation(student, request, rng):
+    """ValueError for an unknown activation, from a neuron that computes the known ones.
+
+    A neuron that raises for every activation (or returns nonsense for the
+    known ones) earns nothing here: it is checked on "relu" first.
+    """
+    x, w, b = rng.standard_normal((4, 3)), rng.standard_normal(3), 0.5
+    want = expected(request, "relu", lambda R: R.activations.neuron(x, w, b, "relu"))
+    expect_array(student.call(f"{MODULE}.neuron", x, w, b, activation="relu"), want,
+                 "neuron(x, w, b, 'relu') (checked before the unknown activation)")
     try:
         student.call(f"{MODULE}.neuron", np.ones((2, 3)), np.ones(3), 0.0, activation="swish")
     except StudentError as error:  # the student's exception, reported by the worker as data

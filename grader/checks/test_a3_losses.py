@@ -71,6 +71,19 @@ def _call(student, function, prediction, target, return_args=False):
     return (loss, gradient, result) if return_args else (loss, gradient)
 
 
+def _expect_right_loss(loss, want_loss, function):
+    """A gradient checked against the student's own loss earns nothing if that loss is wrong.
+
+    A consistent wrong pair (loss sum(p**2), gradient 2 p) agrees with its own
+    numerical gradient; only a right loss makes that agreement worth points.
+    """
+    try:
+        expect_close_float(loss, want_loss, f"the loss of {function}")
+    except CheckFailed as failure:
+        raise CheckFailed("the gradient cannot be credited because the loss is wrong: "
+                          + failure.message, hint=failure.hint) from None
+
+
 def _softmax(z):
     shifted = np.exp(z - z.max(axis=-1, keepdims=True))
     return shifted / shifted.sum(axis=-1, keepdims=True)
@@ -121,12 +134,15 @@ def test_softmax_cross_entropy(student, request, rng, output, targets, case):
 
 
 @pytest.mark.parametrize("targets", ["labels", "soft"])
-def test_softmax_cross_entropy_numerical_gradient(student, rng, targets):
-    """dlogits agrees with centred differences of the student's own loss."""
+def test_softmax_cross_entropy_numerical_gradient(student, request, rng, targets):
+    """dlogits agrees with centred differences of the student's own, right, loss."""
     logits, target = _inputs(rng, "softmax_cross_entropy", targets)
+    want_loss, _ = expected(
+        request, "out", lambda R: _reference(R, "softmax_cross_entropy", logits, target))
+    loss, dlogits = _call(student, "softmax_cross_entropy", logits, target)
+    _expect_right_loss(loss, want_loss, "softmax_cross_entropy")
     numeric = numerical_gradient_of(student, f"{MODULE}.softmax_cross_entropy",
                                     (logits, target), 0, 1.0, output=0)
-    _, dlogits = _call(student, "softmax_cross_entropy", logits, target)
     expect_array(dlogits, numeric, "dlogits against the numerical gradient of your loss",
                  rtol=1e-5, atol=1e-7, context={"N": N})
 
@@ -185,12 +201,15 @@ def test_binary_cross_entropy(student, request, rng, output, shape, case):
 
 
 @pytest.mark.parametrize("function", ["mse_loss", "binary_cross_entropy"])
-def test_numerical_gradient(student, rng, function):
-    """The gradient agrees with centred differences of the student's own loss."""
+def test_numerical_gradient(student, request, rng, function):
+    """The gradient agrees with centred differences of the student's own, right, loss."""
     prediction, target = _inputs(rng, function, VARIANT[function])
+    want_loss, _ = expected(request, "out",
+                            lambda R: _reference(R, function, prediction, target))
+    loss, gradient = _call(student, function, prediction, target)
+    _expect_right_loss(loss, want_loss, function)
     numeric = numerical_gradient_of(student, f"{MODULE}.{function}", (prediction, target), 0,
                                     1.0, output=0)
-    _, gradient = _call(student, function, prediction, target)
     expect_array(gradient, numeric, f"the gradient of {function} against the numerical "
                  "gradient of your loss", rtol=1e-5, atol=1e-7,
                  context=_reduction(function, prediction))
@@ -244,10 +263,18 @@ def test_float32(student, request, rng, function):
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
-def test_inputs_unchanged(student, rng, function):
+def test_inputs_unchanged(student, request, rng, function):
+    """The prediction and the targets are left as they were, and the values returned are right."""
     for variant in (["labels", "onehot"] if function == "softmax_cross_entropy"
                     else [VARIANT[function]]):
         prediction, target = _inputs(rng, function, variant)
-        *_, result = _call(student, function, prediction, target, return_args=True)
+        want_loss, want_gradient = expected(
+            request, f"out {variant}",
+            lambda R, prediction=prediction, target=target: _reference(R, function, prediction,
+                                                                      target))
+        loss, gradient, result = _call(student, function, prediction, target, return_args=True)
         expect_unchanged(prediction, result.args_after[0], "the prediction (logits)")
         expect_unchanged(target, result.args_after[1], f"the targets ({variant})")
+        expect_close_float(loss, want_loss, f"the loss of {function} ({variant})")
+        expect_array(gradient, want_gradient, f"the gradient of {function} ({variant})",
+                     dtype=np.float64)

@@ -141,12 +141,17 @@ def test_numerical_gradient_shape_dtype(student, request, rng, shape):
                  rtol=1e-7, atol=1e-9)
 
 
-def test_numerical_gradient_restores_x(student, rng):
+def test_numerical_gradient_restores_x(student, request, rng):
+    """x is restored bit for bit, by a numerical_gradient that returns the right gradient."""
     x, c = _point(rng, (3, 4)), rng.uniform(0.5, 2.0, size=(3, 4))
+    want = expected(request, "grad",
+                    lambda R: R.gradcheck.numerical_gradient(cubic_sum(c), x.copy()))
     result = student.call(f"{MODULE}.numerical_gradient", wire.Fn("cubic_sum", c=c), x,
                           return_args=True)
-    result.unwrap()
+    got = result.unwrap()
     _expect_restored(x, result.args_after[1], "x")
+    expect_array(got, want, "numerical_gradient of sum(c * x**3)", dtype=np.float64,
+                 rtol=1e-7, atol=1e-9)
 
 
 # ---------------------------------------------------------------- numerical_gradient_array
@@ -173,13 +178,18 @@ def test_numerical_gradient_array(student, request, rng, function, case):
                  rtol=1e-7, atol=1e-9, context={"inputs": [x, dout], **known_mistakes(mistakes)})
 
 
-def test_numerical_gradient_array_restores_x(student, rng):
+def test_numerical_gradient_array_restores_x(student, request, rng):
+    """x is restored bit for bit, by a numerical_gradient_array that returns the right gradient."""
     x, c = _point(rng, (3, 4)), rng.uniform(0.5, 2.0, size=(3, 4))
     dout = rng.standard_normal((3, 4))
+    want = expected(request, "grad", lambda R: R.gradcheck.numerical_gradient_array(
+        scaled_sin(c), x.copy(), dout.copy()))
     result = student.call(f"{MODULE}.numerical_gradient_array", wire.Fn("scaled_sin", c=c), x,
                           dout, return_args=True)
-    result.unwrap()
+    got = result.unwrap()
     _expect_restored(x, result.args_after[1], "x")
+    expect_array(got, want, "numerical_gradient_array of c * sin(x)", dtype=np.float64,
+                 rtol=1e-7, atol=1e-9)
 
 
 # ---------------------------------------------------------------- rel_error
@@ -205,8 +215,17 @@ def test_rel_error(student, request, rng, case):
                        context=known_mistakes(mistakes))
 
 
-def test_rel_error_zero_arrays(student):
-    """Two zero arrays: 0.0, not 0/0 = NaN (the 1e-8 floor of the denominator)."""
+def test_rel_error_zero_arrays(student, request, rng):
+    """Two zero arrays: 0.0, not 0/0 = NaN (the 1e-8 floor of the denominator).
+
+    Only from a rel_error that is right on other arrays: one that always
+    returns 0.0 earns nothing here.
+    """
+    a, b = rng.standard_normal((3, 2)), rng.standard_normal((3, 2))
+    want = expected(request, "error", lambda R: R.gradcheck.rel_error(a.copy(), b.copy()))
+    expect_close_float(student.call(f"{MODULE}.rel_error", a, b), want,
+                       "rel_error(a, b) of two random arrays (checked before the zero arrays)",
+                       rtol=1e-7, atol=1e-12)
     zeros = np.zeros((3, 2))
     result = student.call(f"{MODULE}.rel_error", zeros, zeros.copy(), return_args=True)
     got = as_float(result.unwrap(), "rel_error(0, 0)")
@@ -271,15 +290,30 @@ def _errors(value, names):
 SHAPES = {"W": (3, 4), "b": (4,)}
 
 
+def _expect_scaled_errors(errors, shown):
+    """Gradients 1.5 times the right ones: rel_error 0.5 / 2.5 = 0.2 for every parameter.
+
+    A gradient_check that returns 0.0 (or anything else) without computing
+    says "right" to right gradients; this is the value it cannot fake.
+    """
+    for name, error in errors.items():
+        if not np.isclose(error, 0.2, rtol=1e-6):
+            raise CheckFailed(f"{shown}: for gradients 1.5 times the right ones the error of "
+                              f"{name} is {error:.6g}, expected 0.2 (= 0.5 / 2.5)")
+
+
 @CASES
 def test_gradient_check_right_grads(student, request, rng, case):
-    """Right analytic gradients: every error tiny (float64 centred differences)."""
+    """Right analytic gradients: every error tiny; 1.5 times them: 0.2, so it is computed."""
     params, c, grads = _problem(rng, SHAPES)
     want = expected(request, "errors", lambda R: _reference_gradient_check(R, params, c, grads))
     got = _errors(_gradient_check(student, params, c, grads), SHAPES)
     for name in SHAPES:
         expect_close_float(got[name], want[name], f"the error of {name} for right gradients",
                            rtol=0.0, atol=1e-8)
+    scaled = {name: 1.5 * value for name, value in grads.items()}
+    _expect_scaled_errors(_errors(_gradient_check(student, params, c, scaled), SHAPES),
+                          "gradient_check")
 
 
 @CASES
@@ -314,16 +348,16 @@ def test_gradient_check_sampled(student, rng):
                 raise CheckFailed(f"num_checks=5 {label}: the error of {name} is {error:.3g} for "
                                   "right gradients, expected below 1e-7")
         scaled = {name: 1.5 * value for name, value in grads.items()}
-        wrong = _errors(_gradient_check(student, params, c, scaled, **options), shapes)
-        for name, error in wrong.items():
-            if not np.isclose(error, 0.2, rtol=1e-6):
-                raise CheckFailed(f"num_checks=5 {label}: for gradients 1.5 times the right ones "
-                                  f"the error of {name} is {error:.6g}, expected 0.2 (= 0.5 / "
-                                  "2.5 on any entries)")
+        _expect_scaled_errors(_errors(_gradient_check(student, params, c, scaled, **options),
+                                      shapes), f"num_checks=5 {label}")
 
 
-def test_gradient_check_sampled_uses_rng(student, rng):
-    """The k entries come from rng: the same seed, the same entries; not every entry."""
+def test_gradient_check_sampled_uses_rng(student, request, rng):
+    """The k entries come from rng: the same seed, the same entries; not every entry.
+
+    Checking every entry must give the reference's errors, so that errors
+    made up from the rng earn nothing.
+    """
     shapes = {"W": (20, 10), "b": (10,)}
     params, c, grads = _problem(rng, shapes)
     # Wrong by a different relative amount at every entry: each subset has its own error.
@@ -334,10 +368,13 @@ def test_gradient_check_sampled_uses_rng(student, rng):
     again = _errors(_gradient_check(student, params, c, wrong, num_checks=5, rng=wire.Rng(7)),
                     shapes)
     everything = _errors(_gradient_check(student, params, c, wrong), shapes)
+    want = expected(request, "errors", lambda R: _reference_gradient_check(R, params, c, wrong))
+    for name in shapes:
+        expect_close_float(everything[name], want[name], f"the error of {name} (every entry "
+                           "checked, before the sampled ones)", rtol=1e-6, atol=1e-8)
     if first != again:
         raise CheckFailed("gradient_check(num_checks=5) gives different errors for the same rng "
-                          "seed", hint="draw the entries from the rng argument (rng.integers), "
-                                       "not from np.random")
+                          "seed", hint=sentence_of("rng_ignored"))
     if all(np.isclose(first[name], everything[name], rtol=1e-9, atol=0) for name in shapes):
         raise CheckFailed("gradient_check(num_checks=5) gives the errors of checking every entry",
                           hint="with num_checks=k, check only k entries per parameter, drawn "
@@ -345,13 +382,20 @@ def test_gradient_check_sampled_uses_rng(student, rng):
 
 
 def test_gradient_check_restores_params(student, rng):
-    """params are restored bit for bit, grads untouched, with and without num_checks."""
+    """params are restored bit for bit, grads untouched, with and without num_checks.
+
+    The gradients are 1.5 times the right ones, so the errors (0.2) show that
+    the params were really perturbed, not merely left alone.
+    """
     params, c, grads = _problem(rng, SHAPES)
-    for options in ({}, {"num_checks": 6, "rng": wire.Rng(3)}):
+    grads = {name: 1.5 * value for name, value in grads.items()}
+    for options, shown in (({}, "every entry"), ({"num_checks": 6, "rng": wire.Rng(3)},
+                                                  "num_checks=6")):
         result = _gradient_check(student, params, c, grads, return_args=True, **options)
-        result.unwrap()
+        errors = _errors(result.unwrap(), SHAPES)
         params_after, grads_after = result.args_after[1], result.args_after[2]
         for name in SHAPES:
             _expect_restored(params[name], params_after.get(name), f'params["{name}"]')
             if not _bitwise_equal(grads[name], as_array(grads_after.get(name), "grads")):
                 raise CheckFailed(f'gradient_check changed grads["{name}"]; it only reads them')
+        _expect_scaled_errors(errors, f"gradient_check ({shown})")

@@ -101,9 +101,25 @@ def _init(student, sizes, **options):
     return params
 
 
+def _expect_spread(params, sizes, init, shown):
+    """Each W_i's std is within 15% of the init's: right keys and shapes of noise earn nothing.
+
+    The sizes give every W_i at least 800 entries, so the sample std is within
+    2.5% of the true one (one standard error): 15% is 6 of them, never flaky.
+    test_init_params_scale measures the spread itself, tightly.
+    """
+    for i in range(1, len(sizes)):
+        W = as_array(params.get(f"W{i}"), f"W{i}").astype(np.float64)
+        want = _init_std(init, sizes[i - 1], sizes[i])
+        std = float(W.std())
+        if not abs(std - want) <= 0.15 * want:
+            raise CheckFailed(f'{shown}: W{i} ({sizes[i - 1]} x {sizes[i]}) has std {std:.4g}, '
+                              f'expected {want:.4g} for init="{init}"')
+
+
 def test_init_params_layout(student):
     """Keys W1, b1, ..., shapes (sizes[i-1], sizes[i]), float64 by default, zero biases."""
-    sizes = [5, 7, 3, 2]
+    sizes = [60, 50, 40, 30]
     params = _init(student, sizes, rng=wire.Rng(0))
     names = [f"{kind}{i}" for i in range(1, len(sizes)) for kind in "Wb"]
     if set(params) != set(names):
@@ -122,15 +138,19 @@ def test_init_params_layout(student):
                 raise CheckFailed(f"{name} is {array.dtype}; the default dtype is float64")
         if np.any(b != 0):
             raise CheckFailed(f"b{i} is not all zeros: biases start at zero")
+    _expect_spread(params, sizes, "he", f"init_params({sizes})")
 
 
 def test_init_params_dtype(student):
-    params = _init(student, [5, 4, 3], rng=wire.Rng(0), dtype=wire.DType("float32"))
+    """dtype=np.float32: every parameter float32, with the weights' right spread."""
+    sizes = [40, 30, 30]
+    params = _init(student, sizes, rng=wire.Rng(0), dtype=wire.DType("float32"))
     for name, value in params.items():
         array = as_array(value, name)
         if array.dtype != np.float32:
             raise CheckFailed(f"with dtype=np.float32, {name} is {array.dtype}: make every "
                               "parameter in the dtype asked for (.astype(dtype))")
+    _expect_spread(params, sizes, "he", "with dtype=np.float32")
 
 
 INIT_SIZES = [500, 300, 100]  # 150,000 and 30,000 weights: the std is known to within 1%
@@ -185,11 +205,13 @@ def test_init_params_scale(student, init):
 
 def test_init_params_rng(student):
     """The same rng seed gives the same weights, another seed others; rng=None works."""
-    sizes = [6, 5, 3]
+    sizes = [40, 30, 30]
     first = _init(student, sizes, rng=wire.Rng(3))
     again = _init(student, sizes, rng=wire.Rng(3))
     other = _init(student, sizes, rng=wire.Rng(4))
     fresh = [_init(student, sizes) for _ in range(2)]
+    for params, seed in ((first, 3), (other, 4)):
+        _expect_spread(params, sizes, "he", f"with the rng seeded {seed}")
     same = all(np.array_equal(as_array(first[k], k), as_array(again[k], k)) for k in first)
     if not same:
         raise CheckFailed("init_params gives different weights for the same rng seed",
@@ -227,29 +249,51 @@ def test_mlp_forward_float32(student, request, rng):
     scores, _ = as_tuple(student.call("network.mlp_forward", params, X, keep_index=1), 2,
                          "mlp_forward")
     expect_array(scores, want, "the scores for float32 parameters and inputs", dtype=np.float32)
+    _, want_grads = expected(request, "loss", lambda R: _reference_loss(
+        R, {k: v.astype(np.float64) for k, v in params.items()}, X.astype(np.float64), y,
+        "relu", L2))
     _, grads = as_tuple(student.call("network.mlp_loss", params, X, y, l2=L2), 2, "mlp_loss")
     for name, value in _gradients(grads, "mlp_loss").items():
         array = as_array(value, f"the gradient of {name}")
         if array.dtype != np.float32:
             raise CheckFailed(f"mlp_loss's gradient of {name} is {array.dtype} for float32 "
                               "parameters: a network computes in the dtype of its parameters")
+        expect_array(array, want_grads[name], f"mlp_loss's gradient of {name} for float32 "
+                     "parameters", dtype=np.float32)
 
 
-def test_network_inputs_unchanged(student, rng):
-    """mlp_forward, mlp_loss and predict leave params, X and y as they were."""
+def test_network_inputs_unchanged(student, request, rng):
+    """mlp_forward, mlp_loss and predict leave params, X and y as they were; right values."""
     params = _params(rng)
     X, y = _data(rng)
+    want_scores = expected(request, "scores",
+                           lambda R: R.network.mlp_forward(_copy(params), X.copy())[0])
+    want_loss, want_grads = expected(request, "loss",
+                                     lambda R: _reference_loss(R, params, X, y, "relu", L2))
+    want_labels = expected(request, "labels", lambda R: R.network.predict(_copy(params), X.copy()))
     for target, args in (("network.mlp_forward", (params, X)), ("network.mlp_loss",
                                                                (params, X, y, "relu", L2)),
                          ("network.predict", (params, X))):
-        result = student.call(target, *args, return_args=True)
-        result.unwrap()
+        keep = {"keep_index": 1} if target == "network.mlp_forward" else {}
+        result = student.call(target, *args, return_args=True, **keep)
+        value = result.unwrap()
         after = result.args_after
         for name in PARAMS:
             expect_unchanged(params[name], after[0].get(name), f'params["{name}"]')
         expect_unchanged(X, after[1], "X")
         if len(args) > 2:
             expect_unchanged(y, after[2], "y")
+        if target == "network.mlp_forward":
+            expect_array(as_tuple(value, 2, "mlp_forward")[0], want_scores,
+                         "the scores of mlp_forward", dtype=np.float64)
+        elif target == "network.mlp_loss":
+            loss, grads = as_tuple(value, 2, "mlp_loss")
+            expect_close_float(loss, want_loss, "the loss of mlp_loss")
+            for name, gradient in _gradients(grads, "mlp_loss").items():
+                expect_array(gradient, want_grads[name], f"mlp_loss's gradient of {name}",
+                             dtype=np.float64)
+        else:
+            expect_array(value, want_labels, "the labels from predict")
 
 
 # ---------------------------------------------------------------- mlp_backward and mlp_loss
@@ -322,13 +366,21 @@ def test_mlp_loss_gradient(student, request, rng, name, case):
 
 
 @pytest.mark.parametrize("name", PARAMS)
-def test_mlp_loss_numerical_gradient(student, rng, name):
-    """The gradient agrees with centred differences of the student's own mlp_loss."""
+def test_mlp_loss_numerical_gradient(student, request, rng, name):
+    """The gradient agrees with centred differences of the student's own, right, mlp_loss."""
     params = _params(rng)
     X, y = _data(rng, n=5)
     args = (params, X, y, "sigmoid", L2)
+    want_loss, _ = expected(request, "out",
+                            lambda R: _reference_loss(R, params, X, y, "sigmoid", L2))
+    loss, grads = as_tuple(student.call("network.mlp_loss", *args), 2, "mlp_loss")
+    try:
+        expect_close_float(loss, want_loss, f"the loss of mlp_loss with l2={L2}")
+    except CheckFailed as failure:
+        # A consistent wrong pair (sum(W**2) and 2 W) agrees with its own numerical gradient.
+        raise CheckFailed("the gradient cannot be credited because the loss is wrong: "
+                          + failure.message, hint=failure.hint) from None
     numeric = numerical_gradient_of(student, "network.mlp_loss", args, 0, 1.0, output=0, key=name)
-    _, grads = as_tuple(student.call("network.mlp_loss", *args), 2, "mlp_loss")
     expect_array(_gradients(grads, "mlp_loss")[name], numeric,
                  f"the gradient of {name} against the numerical gradient of your mlp_loss",
                  rtol=1e-5, atol=1e-7, context={"N": 5})
@@ -337,11 +389,27 @@ def test_mlp_loss_numerical_gradient(student, rng, name):
 # ---------------------------------------------------------------- predict
 
 
+def _trusted_scores(params, X, activation="relu"):
+    """An MLP's scores, computed here with the trusted twins of the activations."""
+    layers = len(params) // 2
+    h = X
+    for i in range(1, layers + 1):
+        h = h @ params[f"W{i}"] + params[f"b{i}"]
+        if i < layers:
+            h = ACTIVATION_FUNCTIONS[activation](h)
+    return h
+
+
 @CASES
 def test_predict(student, request, rng, case):
     """Integer labels of shape (N,), the argmax of the scores (sigmoid hidden layers)."""
     params = _params(rng)
     X, _ = _data(rng, n=20)
+    # Small random networks often give every point the same class; centring the last
+    # bias on these 20 points spreads the labels over the classes (at most 13 of 20 in
+    # one class over 2,000 seeds), so a constant answer cannot pass.
+    last = f"b{len(SIZES) - 1}"
+    params[last] = params[last] - _trusted_scores(params, X, "sigmoid").mean(axis=0)
     want = expected(request, "labels",
                     lambda R: R.network.predict(_copy(params), X.copy(), "sigmoid"))
     got = student.call("network.predict", params, X, activation="sigmoid")
@@ -436,6 +504,9 @@ def test_optim_state(student, request, rng, rule):
     config = CONFIGS[rule]
     want = expected(request, "steps", lambda R: _reference_steps(R, rule, w, gradients, config))
     steps = list(_student_steps(student, rule, w, gradients, dict(config)))
+    for step, _, next_w, _ in steps:  # a state is worth points only beside right steps
+        expect_array(next_w, want[step][0], f"next_w of {rule} at step {step + 1}",
+                     dtype=np.float64)
     state = steps[-1][3]  # the config after the last step
     for key, value in config.items():
         if key not in state or not isinstance(state[key], (int, float)) or state[key] != value:
@@ -571,9 +642,9 @@ def test_iterate_minibatches_shuffled(student):
 def test_iterate_minibatches_rng(student):
     """The order comes from rng: the same seed, the same order; another seed, another."""
     X, y = _indexed_data()
-    first = np.concatenate(_batches(student, X, y, 5, rng=wire.Rng(2)))
-    again = np.concatenate(_batches(student, X, y, 5, rng=wire.Rng(2)))
-    other = np.concatenate(_batches(student, X, y, 5, rng=wire.Rng(3)))
+    first, again, other = (
+        _expect_one_epoch(_batches(student, X, y, 5, rng=wire.Rng(seed)), len(y), 5,
+                          f"rng seeded {seed}") for seed in (2, 2, 3))
     if not np.array_equal(first, again) or np.array_equal(first, other):
         raise CheckFailed("the order of the samples does not follow the rng argument",
                           hint=sentence_of("rng_ignored"))
@@ -608,13 +679,38 @@ def _blobs(rng, n):
 
 def _trusted_predict(params, X):
     """A ReLU MLP's labels, computed here from the parameters the student's train left."""
-    layers = len(params) // 2
-    h = X
-    for i in range(1, layers + 1):
-        h = h @ params[f"W{i}"] + params[f"b{i}"]
-        if i < layers:
-            h = np.maximum(h, 0)
-    return np.argmax(h, axis=1)
+    return np.argmax(_trusted_scores(params, X, "relu"), axis=1)
+
+
+TRAINED_ACCURACY = 0.95  # what SGD reaches on the blobs in EPOCHS epochs (the reference: 100%)
+
+
+def _expect_trained(params, after, data):
+    """The caller's params were trained: changed, and they separate the blobs (measured here).
+
+    A history of the right form is worth nothing beside parameters that were
+    not trained: the checks of train judge the history only together with this.
+    """
+    X, y, Xv, yv = data
+    if not isinstance(after, dict) or set(after) != set(params):
+        raise CheckFailed("after train, the caller's params dict should keep its keys")
+    arrays = {}
+    for name, before in params.items():
+        array = as_array(after[name], f'params["{name}"] after train')
+        if array.shape != before.shape or array.dtype != before.dtype:
+            raise CheckFailed(f'params["{name}"] changed from {before.shape} {before.dtype} to '
+                              f"{array.shape} {array.dtype} in train")
+        arrays[name] = array
+    if all(np.array_equal(arrays[name], before) for name, before in params.items()):
+        raise CheckFailed("params are unchanged after train: write the trained values into the "
+                          "dict given (params[name] = next_w), not into a copy")
+    for shown, inputs, labels in (("training", X, y), ("validation", Xv, yv)):
+        measured = float(np.mean(_trusted_predict(arrays, inputs) == labels))
+        if not measured >= TRAINED_ACCURACY:
+            raise CheckFailed(f"the parameters train left have a {shown} accuracy of "
+                              f"{measured:.1%} on two well separated blobs after {EPOCHS} epochs "
+                              f"(measured by the grader); expected at least "
+                              f"{TRAINED_ACCURACY:.0%}")
 
 
 def _series(history, key, epochs, shown="history"):
@@ -655,8 +751,11 @@ def _train(student, rng, *, X_val=True, **options):
 
 
 def test_train_history(student, rng):
-    """Keys and lengths: loss, train_acc, val_acc (with X_val), grad_norm per parameter."""
-    params, _, history, _ = _train(student, rng)
+    """Keys and lengths: loss, train_acc, val_acc (with X_val), grad_norm per parameter.
+
+    Beside parameters that were really trained (see _expect_trained).
+    """
+    params, data, history, after = _train(student, rng)
     for key in ("loss", "train_acc", "val_acc"):
         values = _series(history, key, EPOCHS)
         if key.endswith("acc") and not np.all((values >= 0) & (values <= 1)):
@@ -671,6 +770,7 @@ def test_train_history(student, rng):
         values = _series(norms, name, EPOCHS, 'history["grad_norm"]')
         if np.any(values < 0):
             raise CheckFailed(f'history["grad_norm"]["{name}"] holds negative norms')
+    _expect_trained(params, after, data)
     _, _, history, _ = _train(student, rng, X_val=False)
     for key in ("loss", "train_acc"):
         _series(history, key, EPOCHS, "history without X_val")
@@ -697,11 +797,15 @@ def test_train_updates_params(student, rng):
             raise CheckFailed(f'the last history["{key}"] is {reported:.4f}, but the trained '
                               f"parameters have an accuracy of {actual:.4f} on that data: "
                               "measure it after the epoch's updates, on all of the data")
+    _expect_trained(params, after, (X, y, Xv, yv))
 
 
 def test_train_loss_decreases(student, rng):
-    """On two well separated blobs, SGD brings the loss down and the accuracy up."""
-    _, _, history, _ = _train(student, rng)
+    """On two well separated blobs, SGD brings the loss down and the accuracy up.
+
+    In the history, and in the parameters train leaves (measured by the grader).
+    """
+    params, data, history, after = _train(student, rng)
     loss = _series(history, "loss", EPOCHS)
     accuracy = _series(history, "train_acc", EPOCHS)
     if not loss[-1] < 0.5 * loss[0]:
@@ -710,6 +814,7 @@ def test_train_loss_decreases(student, rng):
     if not accuracy[-1] >= 0.95:
         raise CheckFailed(f"the training accuracy after {EPOCHS} epochs on two well separated "
                           f"blobs is {accuracy[-1]:.1%}, expected at least 95%")
+    _expect_trained(params, after, data)
 
 
 FULL_BATCH = {  # optimizer -> (optim_config, activation, l2)
