@@ -181,7 +181,9 @@ def test_reference_network_works_with_any_correct_layers(alternative_run, refere
 # The checks that exercise linear_backward's db: the only ones a db averaged over the
 # batch may cost. In assignment 2 exactly these; in assignment 5, checks of the bias
 # gradients of the network and of training (patterns, * the only wildcard).
+# linear_float32 and linear_inputs_unchanged pay only for right values, db included.
 LINEAR_DB_CHECKS = ["a2 linear_backward[db-hidden]", "a2 linear_backward[db-public]",
+                    "a2 linear_float32", "a2 linear_inputs_unchanged",
                     "a2 linear_numerical_gradient[db]"]
 LINEAR_DB_CALLERS = ["a5 mlp_backward[b*", "a5 mlp_loss_gradient[b*",
                      "a5 mlp_loss_numerical_gradient[b*", "a5 train_*"]

@@ -20,6 +20,7 @@ from ..compare import (
     as_tuple,
     expect_array,
     expect_close_float,
+    describe,
     expect_unchanged,
 )
 from ..hints import sentence_of
@@ -870,3 +871,24 @@ def test_train_full_batch(student, request, rng, optimizer):
                      want[name], f'params["{name}"] after {epochs} full-batch epochs of '
                      f'"{optimizer}"', dtype=np.float64, rtol=1e-6, atol=1e-9,
                      context=known_mistakes(mistakes))
+
+
+def test_train_loss_is_the_epoch_mean(student, request, rng):
+    """history["loss"] is the mean of the epoch's minibatch losses, not their sum.
+
+    With learning_rate 0 the parameters never move, so each of the 5 equal
+    minibatches' mean losses averages to mlp_loss on all of X: a number the
+    grader knows. A sum would be 5 times it.
+    """
+    params = _params(rng, [2, 6, 3])
+    X = rng.standard_normal((80, 2))
+    y = rng.integers(0, 3, 80)
+    want = expected(request, "loss", lambda R: R.network.mlp_loss(params, X, y, "relu", 0.0)[0])
+    history = student.call("train.train", params, X, y, epochs=1, batch_size=16,
+                           optimizer="sgd", optim_config={"learning_rate": 0.0},
+                           rng=wire.Rng(0))
+    if not isinstance(history, dict):
+        raise CheckFailed(f"train should return the history dict, returned {describe(history)}")
+    losses = _series(history, "loss", 1)
+    expect_close_float(float(losses[0]), want, 'history["loss"][0] with learning_rate 0',
+                       rtol=1e-6, context={"N": 5})
