@@ -8,7 +8,9 @@ EXTRAS ?= dev
 STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 comma := ,
 
-.PHONY: install install-torch test test-fast lint stubs grade check
+.PHONY: install install-torch test test-fast lint stubs grade check bench mutants
+.PHONY: notebooks release autograde feedback gradebook fixtures student-bundle kernel
+.PHONY: security-report
 
 install: $(STAMP)
 
@@ -30,11 +32,74 @@ test: install
 test-fast: install
 	$(PY) -m pytest -m "not slow"
 
+# The mutation corpus (tests/mutants/corpus.toml): each mistake graded on its own
+# assignment's checks, 2 at a time; prints the table, the kill rate and the hint rate.
+mutants: install
+	$(PY) tests/mutants/run.py --jobs 2 $(MUTANT_FLAGS)
+
 lint: install
-	$(PY) -m ruff check reference grader authoring tests
+	$(PY) -m ruff check reference grader authoring tests benchmarks
 
 stubs: install
 	$(PY) -m authoring.stubs
 
+# feedback.html by default; `make grade REPORT=` grades without it.
+REPORT ?= --report
 grade: install
-	$(PY) -m grader grade $(SUBMISSION) --out $(OUT) $(GRADE_FLAGS)
+	$(PY) -m grader grade $(SUBMISSION) --out $(OUT) $(REPORT) $(GRADE_FLAGS)
+
+# Speed against PyTorch and the hardware's limit; writes benchmarks/RESULTS.md.
+# `make bench BENCH_ARGS=--quick` runs it at a tiny size (CI: it must not rot).
+BENCH_ARGS ?=
+bench: install-torch
+	$(PY) -m benchmarks.bench $(BENCH_ARGS)
+
+# ---- the nbgrader course (assignments/) and what students receive ----
+COURSE_ASSIGNMENTS := a1 a2 a3 a4 a5 a6
+# nbgrader runs `alembic` (its gradebook migrations) from PATH: put the venv's first.
+NBGRADER := cd assignments && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ../$(VENV)/bin/nbgrader
+
+# nbgrader forces the source's kernelspec (python3) on every submission: it must exist in the venv.
+kernel: install
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+
+# assignments/source/ from reference/ and authoring/lessons/ (a test fails when out of sync).
+notebooks: install
+	$(PY) -m authoring.notebooks
+
+# nbgrader generate_assignment for every assignment (registered in the gradebook first).
+release: notebooks kernel
+	for a in $(COURSE_ASSIGNMENTS); do \
+	  ($(NBGRADER) db assignment add $$a >/dev/null 2>&1 || true) && \
+	  ($(NBGRADER) generate_assignment $$a --force) || exit 1; done
+
+# Every submission under assignments/submitted/<student>/<assignment>/.
+autograde: kernel
+	for a in $(COURSE_ASSIGNMENTS); do \
+	  if ls -d assignments/submitted/*/$$a >/dev/null 2>&1; then \
+	    ($(NBGRADER) db assignment add $$a >/dev/null 2>&1 || true) && \
+	    ($(NBGRADER) autograde $$a --force) || exit 1; fi; done
+
+# HTML feedback, hidden tests removed (see assignments/nbgrader_config.py).
+feedback: install
+	for a in $(COURSE_ASSIGNMENTS); do \
+	  if ls -d assignments/autograded/*/$$a >/dev/null 2>&1; then \
+	    ($(NBGRADER) generate_feedback $$a --force) || exit 1; fi; done
+
+# assignments/grades.csv from the gradebook (assignments/gradebook.db).
+gradebook: install
+	$(NBGRADER) export --to grades.csv
+
+# grader/fixtures/public.npz: the public checks' expected values, recorded from the reference.
+fixtures: install
+	$(PY) -m authoring.fixtures
+
+# dist/student-bundle/ and dist/student-bundle.zip: what students receive.
+student-bundle: install
+	$(PY) -m authoring.bundle --out dist
+
+# Grade every hostile submission of tests/hostile/ and print a table: attack, points
+# awarded, points deserved, time. ATTACKS=name,name for a few; GRADER_SANDBOX=none
+# shows what the sandbox prevents.
+security-report: install
+	$(PY) -m tests.hostile.report $(if $(ATTACKS),--attacks $(ATTACKS))

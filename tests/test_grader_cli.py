@@ -185,7 +185,8 @@ def test_reference_network_works_with_any_correct_layers(alternative_run, refere
 LINEAR_DB_CHECKS = ["a2 linear_backward[db-hidden]", "a2 linear_backward[db-public]",
                     "a2 linear_float32", "a2 linear_inputs_unchanged",
                     "a2 linear_numerical_gradient[db]"]
-LINEAR_DB_CALLERS = ["a5 mlp_backward[b*", "a5 mlp_loss_gradient[b*",
+LINEAR_DB_CALLERS = ["a5 mlp_backward[b*", "a5 mlp_loss_gradient[b*", "a5 mlp_forward_float32",
+                     "a5 network_inputs_unchanged",
                      "a5 mlp_loss_numerical_gradient[b*", "a5 train_*"]
 
 
