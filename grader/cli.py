@@ -191,6 +191,11 @@ def _complete_results(path, returncode, log):
         return "invalid"
     if data is None:
         return "crashed"
+    if returncode == EXIT_GRADER_FAULT or not data.get("tests"):
+        # The grader, not the student, failed (a check module that does not import, say).
+        data.setdefault("extra_data", {})["failure"] = "the grader itself failed: see grading.log"
+        path.write_text(json.dumps(data, indent=1))
+        return "grader-fault"
     if not data.get("extra_data", {}).get("complete"):
         reason = f"the grading process stopped early (exit {returncode}); unfinished checks score 0"
         for test in data.get("tests", []):

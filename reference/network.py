@@ -97,7 +97,7 @@ def mlp_forward(params, X, activation="relu"):
         if i < num_layers:
             h, activation_cache = forward(h)
         caches.append((linear_cache, activation_cache))
-    return h, (caches, activation)
+    return h, (caches, activation, X)
     ### END SOLUTION
 
 
@@ -112,7 +112,7 @@ def mlp_backward(dscores, cache):
         dict of gradients with the keys of params ("W1", "b1", ...).
     """
     ### BEGIN SOLUTION
-    caches, activation = cache
+    caches, activation, X = cache
     _, backward = _activation_pair(activation)
     grads = {}
     dh = dscores
@@ -124,8 +124,8 @@ def mlp_backward(dscores, cache):
             dh, grads[f"W{i}"], grads[f"b{i}"] = linear_backward(dh, linear_cache)
         else:
             # Layer 1's input is the data X: nobody needs its gradient, and dh @ W1.T
-            # costs as much as dW1 (a third of an MNIST training step), so skip it.
-            X, _ = linear_cache
+            # would cost as much as dW1 (a third of an MNIST step). So only the
+            # parameter gradients, from the X this network kept in its own cache.
             grads["W1"], grads["b1"] = X.T @ dh, dh.sum(axis=0)
     return grads
     ### END SOLUTION

@@ -168,10 +168,6 @@ def test_independent_correct_implementation_scores_like_the_reference(alternativ
     assert [name for name in lost if name.split()[0] in FAST] == []
 
 
-@pytest.mark.xfail(strict=True, reason="reference/network.py mlp_backward unpacks layer 1's "
-                   "linear cache itself (X, _ = linear_cache) instead of calling "
-                   "linear_backward: it only works with the reference's own cache layout. "
-                   "Reported to the lead")
 def test_reference_network_works_with_any_correct_layers(alternative_run, reference_run):
     """The network is built from the layers' functions only, so correct layers written
     differently (here: a dict cache) leave every network check at full points."""
