@@ -1,0 +1,211 @@
+"""Benchmark sections 4-5: grading the reference, and batch grading throughput.
+
+Both run the real command line (`python -m grader grade ...`) in a child
+process, exactly as an instructor would, and read the timing the grader
+writes into results.json (extra_data.timing). While a grading runs, a sampler
+looks at the sandboxed workers in /proc to confirm that their BLAS thread
+count is the one the batch runner chose (cores // jobs): two jobs with two
+BLAS threads each would oversubscribe a 2-core machine.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class WorkerThreadSampler:
+    """Watches the grader's sandboxed workers while a command runs.
+
+    A worker is a descendant of the grading process whose command line runs
+    worker.py with Python (not the bwrap wrapper, whose own environment is the
+    grader's). For each one seen it records the OPENBLAS_NUM_THREADS of its
+    environment and the most threads it had at once.
+    """
+
+    def __init__(self, root_pid, interval=0.05):
+        self.root_pid = root_pid
+        self.interval = interval
+        self.workers = {}  # pid -> {"blas_env": str or None, "max_threads": int}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def summary(self):
+        return {"workers_seen": len(self.workers),
+                "blas_env": sorted({w["blas_env"] or "unset" for w in self.workers.values()}),
+                "max_threads": max((w["max_threads"] for w in self.workers.values()), default=0)}
+
+    def _run(self):
+        while not self._stop.is_set():
+            self._sample()
+            self._stop.wait(self.interval)
+
+    def _sample(self):
+        parents = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as f:
+                        # the field after the ")" that closes the command name: state, then ppid
+                        parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+                except (OSError, ValueError, IndexError):
+                    pass
+        for pid in parents:
+            ancestor, depth = parents.get(pid), 0
+            while ancestor and ancestor != self.root_pid and depth < 20:
+                ancestor, depth = parents.get(ancestor), depth + 1
+            if ancestor == self.root_pid:
+                self._look_at(pid)
+
+    def _look_at(self, pid):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+            if not any(arg.endswith(b"worker.py") for arg in argv) or b"bwrap" in argv[0]:
+                return
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                env = dict(item.split(b"=", 1) for item in f.read().split(b"\0") if b"=" in item)
+            threads = len(os.listdir(f"/proc/{pid}/task"))
+        except OSError:
+            return  # gone between two reads
+        record = self.workers.setdefault(pid, {"blas_env": None, "max_threads": 0})
+        value = env.get(b"OPENBLAS_NUM_THREADS")
+        record["blas_env"] = value.decode() if value is not None else None
+        record["max_threads"] = max(record["max_threads"], threads)
+
+
+def _run_grader(arguments):
+    """Run `python -m grader ARGUMENTS`; (wall seconds, worker sampler summary, output)."""
+    command = [sys.executable, "-m", "grader", *arguments]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    with WorkerThreadSampler(process.pid) as sampler:
+        output, _ = process.communicate()
+    wall = time.perf_counter() - started
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} exited {process.returncode}:\n{output[-2000:]}")
+    return wall, sampler.summary(), output
+
+
+def gradable_assignments():
+    """(assignments whose check modules all exist, the others): grading needs every module."""
+    from grader.cli import CHECKS_DIR  # noqa: PLC0415
+    from grader.rubric import load_rubric  # noqa: PLC0415
+
+    present, missing = [], []
+    for assignment_id, assignment in load_rubric().assignments.items():
+        exists = all((CHECKS_DIR / module).exists() for module in assignment.modules)
+        (present if exists else missing).append(assignment_id)
+    return present, missing
+
+
+def grade_reference(only=None):
+    """Grade the reference once, completely (or only the given assignments).
+
+    Returns:
+        dict: "wall" (seconds, process start to exit), "score", "max_score",
+        "student", "isolation", "grader" (seconds, see split_grading_time),
+        the raw "timing" of results.json and the "workers" sampler summary.
+    """
+    with tempfile.TemporaryDirectory(prefix="nnkit-bench-") as out:
+        arguments = ["grade", "reference", "--out", out, "--quiet"]
+        if only:
+            arguments += ["--only", only]
+        wall, workers, _ = _run_grader(arguments)
+        results = json.loads((Path(out) / "results.json").read_text())
+    timing = results["extra_data"].get("timing", {})
+    slowest = sorted(results["tests"], key=lambda test: -test["extra_data"]["seconds"])[:5]
+    return {"wall": wall, "score": results["score"], "startup": startup_seconds(),
+            "slowest_checks": [(test["name"], test["extra_data"]["seconds"]) for test in slowest],
+            "max_score": results["extra_data"]["max_score"], "timing": timing,
+            "workers": workers, **split_grading_time(wall, timing)}
+
+
+def startup_seconds(repeats=3):
+    """Seconds for a fresh Python to import the grader (best of `repeats`): a fixed cost of
+    every grading, inside the grader's share of the split below."""
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import grader.cli, grader.datasets, grader.plugin"],
+                       cwd=REPO_ROOT, check=True)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def split_grading_time(wall, timing):
+    """Split a grading's wall time into student code, isolation overhead and the grader's own.
+
+    student: time in the student's functions, as the worker measured it.
+    isolation: starting workers plus, for every call, the wall time seen from
+        the grader beyond the student's time (encoding, pipes, decoding, and the
+        worker's own start-up when a call is the first of a fresh worker).
+    grader: the rest: Python and pytest start-up, the checks' own arithmetic
+        (expected values from the reference, comparisons), writing results.
+
+    Returns:
+        dict of seconds: "student", "isolation", "grader".
+    """
+    student = float(timing.get("student_seconds", 0.0))
+    calls = float(timing.get("call_seconds", 0.0))
+    starts = float(timing.get("start_seconds", 0.0))
+    isolation = max(calls - student, 0.0) + starts
+    return {"student": student, "isolation": isolation,
+            "grader": max(wall - calls - starts, 0.0)}
+
+
+def batch_throughput(copies, jobs_list=(1, 2), only=None):
+    """Grade a folder holding `copies` copies of the reference with --batch, for each --jobs.
+
+    Returns:
+        {jobs: {"wall", "per_minute", "threads_expected", "workers"}}.
+    """
+    cores = os.cpu_count() or 1
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="nnkit-bench-batch-") as scratch:
+        folder = Path(scratch) / "submissions"
+        for index in range(copies):
+            shutil.copytree(REPO_ROOT / "reference", folder / f"student{index + 1:02d}",
+                            ignore=shutil.ignore_patterns("__pycache__"))
+        for jobs in jobs_list:
+            out = Path(scratch) / f"out-jobs{jobs}"
+            arguments = ["grade", str(folder), "--batch", "--jobs", str(jobs), "--out", str(out)]
+            if only:
+                arguments += ["--only", only]
+            wall, workers, output = _run_grader(arguments)
+            statuses = [line.split()[1] for line in output.splitlines()
+                        if line.startswith("  student")]
+            scores = [_score(out / submission.name / "results.json")
+                      for submission in sorted(folder.iterdir())]
+            results[jobs] = {"wall": wall, "per_minute": 60.0 * copies / wall,
+                             "threads_expected": max(1, cores // jobs), "workers": workers,
+                             "all_complete": statuses == ["complete"] * copies,
+                             # a copy of the reference must score every point of a real rubric:
+                             # otherwise the run measured something else (a broken checkout)
+                             "all_full_marks": all(0 < got == best for got, best in scores)}
+    return results
+
+
+def _score(path):
+    """(score, max_score) of a results.json, (0, 0) if unreadable."""
+    try:
+        data = json.loads(path.read_text())
+        return data["score"], data["extra_data"]["max_score"]
+    except (OSError, ValueError, KeyError):
+        return 0.0, 0.0

@@ -1,0 +1,104 @@
+"""The benchmark (`make bench`) keeps working: a smoke run at tiny size, and its arithmetic.
+
+No assertion here is about speed (timings on a shared machine are noise); they
+check that every section runs, reports what it measured, and that what it
+measures is the right thing: the FLOP count of an epoch, the split of grading
+time, the epochs train() really made, and the BLAS threads the batch grader
+gives its workers (cores // jobs: two jobs must not oversubscribe two cores).
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from benchmarks import grading, training
+from tests.conftest import REPO_ROOT
+
+
+def _torch_required():
+    """In CI PyTorch is installed (make install-torch): its absence is a failure there."""
+    if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
+        return True
+    try:
+        import torch  # noqa: F401, PLC0415
+    except ImportError:
+        return False
+    return True
+
+
+def test_epoch_flops_counts_forward_weight_gradients_and_hidden_input_gradients():
+    # 784-128-10 on 60,000 images: the issue's 24.5 GFLOP, without the images' gradient.
+    per_sample = 2 * (784 * 128 + 128 * 10) * 2 + 2 * 128 * 10
+    assert training.epoch_flops([784, 128, 10], 60000) == 60000 * per_sample
+    assert training.epoch_flops([784, 128, 10], 60000) == pytest.approx(24.5e9, rel=0.01)
+
+
+def test_epoch_clock_sees_every_epoch_of_the_reference_train():
+    from reference import network  # noqa: PLC0415
+    from reference import train as train_module  # noqa: PLC0415
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((64, 5)).astype(np.float32)
+    y = rng.integers(0, 3, 64)
+    params = network.init_params([5, 4, 3], rng=rng, dtype=np.float32)
+    original = train_module.iterate_minibatches
+    with training.epoch_clock() as passes:
+        train_module.train(params, X, y, epochs=3, batch_size=16, rng=rng)
+    assert len(passes) == 3
+    assert all(end >= start for start, end in passes)
+    assert [p[0] for p in passes] == sorted(p[0] for p in passes)
+    assert train_module.iterate_minibatches is original  # the wrapper is removed afterwards
+
+
+def test_grading_time_split_adds_up_to_the_wall_time():
+    timing = {"student_seconds": 2.0, "call_seconds": 3.0, "start_seconds": 0.5}
+    split = grading.split_grading_time(10.0, timing)
+    assert split == {"student": 2.0, "isolation": 1.5, "grader": 6.5}
+    assert sum(split.values()) == pytest.approx(10.0)
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("grader_runs")
+def test_quick_benchmark_runs_every_section_and_writes_its_report(tmp_path):
+    report_path, json_path = tmp_path / "RESULTS.md", tmp_path / "results.json"
+    process = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench", "--quick", "--out", str(report_path),
+         "--json", str(json_path), "--note", "test run"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
+    assert process.returncode == 0, process.stdout[-3000:] + process.stderr[-3000:]
+    report = report_path.read_text()
+    for heading in ("## Targets", "## 1-2. One MNIST epoch", "## 3. MNIST", "## 4. Grading",
+                    "## 5. Batch grading"):
+        assert heading in report
+    assert f"- machine: {os.cpu_count()} cores" in report
+    assert "conditions: test run" in report
+    results = json.loads(json_path.read_text())
+
+    epoch = results["epoch"]
+    assert epoch["reference"]["steps_best"] > 0 and epoch["matmul_rate"] > 0
+    assert epoch["limit_seconds"] == pytest.approx(epoch["flops"] / epoch["matmul_rate"])
+    if _torch_required():
+        assert "error" not in epoch["torch"], epoch["torch"]
+        assert epoch["torch"]["threads"] == results["threads"]
+        assert epoch["torch"]["steps_best"] > 0
+
+    mnist = results["mnist"]
+    assert 0.0 <= mnist["test_acc"] <= 1.0 and mnist["task_seconds"] > 0
+    assert len(mnist["epoch_test_acc"]) == mnist["epochs"] == 1
+
+    grade = results["grade"]
+    assert grade["score"] == grade["max_score"] > 0  # the reference scores every point
+    assert grade["student"] + grade["isolation"] + grade["grader"] == pytest.approx(grade["wall"])
+
+    cores = os.cpu_count() or 1
+    for jobs, run in results["batch"]["runs"].items():
+        assert run["all_complete"] and run["all_full_marks"], run
+        workers = run["workers"]
+        assert workers["workers_seen"] > 0, f"no worker seen with --jobs {jobs}"
+        # The batch runner's thread choice reaches the sandboxed worker's environment.
+        assert workers["blas_env"] == [str(max(1, cores // int(jobs)))], (jobs, workers)
+    assert [row["ok"] for row in results["targets"]] == [None] * len(results["targets"])
