@@ -116,7 +116,7 @@ def finished_run(task="spirals", accuracy=0.99, epochs=3, hidden_sizes=(8,)):
                "grad_norm": {name: [0.3, 0.2, 0.1] for name in names}}
     hyperparams = dict(HYPERPARAMS[task], epochs=epochs, hidden_sizes=list(hidden_sizes))
     return training.TrainingRun(task, hyperparams=hyperparams, history=history,
-                                accuracy=accuracy, seconds=1.0)
+                                accuracy=accuracy, train_accuracy=accuracy, seconds=1.0)
 
 
 def test_judge_accuracy_gives_partial_credit_with_the_numbers():
@@ -334,3 +334,16 @@ def test_reference_gets_every_point_of_mnist(tmp_path):
     assert 25 <= len(samples) <= 36 and all(len(s["pixels"]) == 784 for s in samples)
     wrong = [s["predicted"] != s["true"] for s in samples]
     assert wrong == sorted(wrong, reverse=True)  # wrong ones first
+
+
+def test_a_history_is_credited_only_beside_a_measured_network():
+    """A well-formed history earns nothing when the grader could not measure the network
+    (and, for tasks measured on test data, train_acc must match the training accuracy)."""
+    run = finished_run(task="moons")
+    run.train_accuracy = None
+    with pytest.raises(CheckFailed, match="cannot be credited"):
+        training.check_history(run)
+    run = finished_run(task="moons", accuracy=0.96)
+    run.train_accuracy = 0.9
+    with pytest.raises(CheckFailed, match="accuracy on all of X is 0.9000"):
+        training.check_history(run)

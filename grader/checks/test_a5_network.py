@@ -18,9 +18,9 @@ from ..compare import (
     as_array,
     as_float,
     as_tuple,
+    describe,
     expect_array,
     expect_close_float,
-    describe,
     expect_unchanged,
 )
 from ..hints import sentence_of
