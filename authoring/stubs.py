@@ -51,7 +51,8 @@ def main(argv=None):
     if args.check:
         stale = stale_files()
         if stale:
-            print("student_stubs/ is out of date with reference/ (run `make stubs`):", *stale, sep="\n  ")
+            print("student_stubs/ is out of date with reference/ (run `make stubs`):",
+                  *stale, sep="\n  ")
             return 1
         print("student_stubs/ is in sync with reference/")
         return 0

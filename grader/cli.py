@@ -35,7 +35,8 @@ def build_parser():
                                     "or with --batch a folder of submissions")
     grade.add_argument("--out", default="grading", help="results folder (default: grading/)")
     grade.add_argument("--only", default=None, help="assignments to grade, e.g. a1,a3")
-    grade.add_argument("--batch", action="store_true", help="PATH holds one submission per subfolder")
+    grade.add_argument("--batch", action="store_true",
+                       help="PATH holds one submission per subfolder")
     grade.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel (batch)")
     grade.add_argument("--report", action="store_true", help="write feedback.html too")
     grade.add_argument("--junit", action="store_true", help="write junit.xml too")
@@ -71,7 +72,8 @@ def _parse_only(text):
     chosen = [part.strip() for part in text.split(",") if part.strip()]
     unknown = [a for a in chosen if a not in ASSIGNMENTS]
     if unknown:
-        raise ValueError(f"unknown assignment(s) {', '.join(unknown)}; choose from {', '.join(ASSIGNMENTS)}")
+        raise ValueError(f"unknown assignment(s) {', '.join(unknown)}; "
+                         f"choose from {', '.join(ASSIGNMENTS)}")
     return chosen
 
 
@@ -113,7 +115,9 @@ def grade_one(path, out, only, args):
         from .report import write_feedback  # noqa: PLC0415
 
         write_feedback(out / "results.json", out / "feedback.html")
-    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
+    exit_codes = pytest.ExitCode
+    completed = (exit_codes.OK, exit_codes.TESTS_FAILED, exit_codes.NO_TESTS_COLLECTED)
+    if code not in completed:
         print(f"error: the grader itself failed (pytest exit {int(code)})", file=sys.stderr)
         return EXIT_GRADER_FAULT
     return EXIT_OK
@@ -220,4 +224,5 @@ def write_gradebook(out, names, statuses, only):
             totals = data.get("extra_data", {}).get("assignments", {})
             row = [totals.get(a, {}).get("score", 0.0) for a in only]
             maximum = data.get("extra_data", {}).get("max_score", "")
-            writer.writerow([name, *row, round(sum(row), 4), maximum, statuses.get(name, "crashed")])
+            status = statuses.get(name, "crashed")
+            writer.writerow([name, *row, round(sum(row), 4), maximum, status])

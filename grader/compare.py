@@ -100,7 +100,8 @@ def expect_array(actual, expected, name, *, dtype=None, rtol=None, atol=None, co
     if dtype is None and expected.dtype.kind == "f" and array.dtype.kind not in "fiub":
         raise CheckFailed(f"{name} has dtype {array.dtype}, expected a floating dtype")
     if rtol is None or atol is None:
-        default_rtol, default_atol = tolerance(array.dtype if array.dtype.kind == "f" else "float64")
+        kind = array.dtype if array.dtype.kind == "f" else "float64"
+        default_rtol, default_atol = tolerance(kind)
         rtol = default_rtol if rtol is None else rtol
         atol = default_atol if atol is None else atol
     actual64 = array.astype(np.float64)

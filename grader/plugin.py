@@ -221,7 +221,8 @@ class GraderPlugin:
             by_assignment.setdefault(test["extra_data"]["assignment"], []).append(test)
         for a, tests in by_assignment.items():
             totals = data["extra_data"]["assignments"][a]
-            lines.append(f"{a}  {totals['title']:<44} {totals['score']:6.2f} / {totals['max_score']:g}")
+            lines.append(f"{a}  {totals['title']:<44} "
+                         f"{totals['score']:6.2f} / {totals['max_score']:g}")
             for test in tests:
                 if test["score"] < test["max_score"]:
                     reason = test["output"].splitlines()[0] if test["output"] else ""
@@ -249,7 +250,8 @@ def _explain(error):
             missing = re.fullmatch(r"No module named '[\w]+\.(\w+)'", error.message)
             if missing:
                 return 0.0, f"{missing.group(1)}.py is missing from the submission", None
-            return 0.0, f"your module could not be imported: {error.type}: {error.message}{where}", None
+            message = f"your module could not be imported: {error.type}: {error.message}{where}"
+            return 0.0, message, None
         return 0.0, f"your code raised {error.type}: {error.message}{where}", None
     if isinstance(error, WorkerFault):
         return 0.0, str(error), None

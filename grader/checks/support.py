@@ -60,7 +60,8 @@ def check_signature(student, request, module, function):
         raise CheckFailed(f"{function} should take ({', '.join(want_names)}) but takes "
                           f"({', '.join(map(str, got_names or []))})")
     for w, g in zip(want, got):
-        if w["has_default"] != g.get("has_default") or (w["has_default"] and w["default"] != g.get("default")):
+        default_differs = w["has_default"] and w["default"] != g.get("default")
+        if w["has_default"] != g.get("has_default") or default_differs:
             shown = w["default"] if w["has_default"] else "no default"
             raise CheckFailed(f"{function}: parameter {w['name']} should have default {shown!r}, "
                               f"has {g.get('default')!r}")

@@ -68,7 +68,8 @@ def test_values(student, request, rng, function, case):
 @pytest.mark.parametrize("function", ELEMENTWISE)
 def test_float32(student, request, rng, function):
     z = _inputs(rng, np.float32)
-    want = expected(request, "out", lambda R: getattr(R.activations, function)(z.astype(np.float64)))
+    want = expected(request, "out",
+                    lambda R: getattr(R.activations, function)(z.astype(np.float64)))
     got = student.call(f"{MODULE}.{function}", z)
     expect_array(got, want, f"{function}(z) for float32 z", dtype=np.float32)
 

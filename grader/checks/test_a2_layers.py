@@ -343,7 +343,8 @@ def test_dropout_rejects_bad_p(student, rng, p):
             return
         if error.not_implemented or error.import_error:
             raise
-        raise CheckFailed(f"dropout_forward(p={p}) should raise ValueError, raised {error.type}") from None
+        raise CheckFailed(f"dropout_forward(p={p}) should raise ValueError, "
+                          f"raised {error.type}") from None
     raise CheckFailed(f"dropout_forward(p={p}) should raise ValueError (0 <= p < 1)")
 
 
