@@ -25,6 +25,7 @@ from .sandbox.client import Session, StudentError, WorkerFault
 from .sandbox.isolation import sandbox_description, sandbox_mode
 
 MAX_MESSAGE = 3000
+NOT_IMPLEMENTED = "not implemented yet (raises NotImplementedError)"
 HIDDEN_DETAILS = "wrong on hidden inputs (their values are not shown)"
 
 
@@ -223,14 +224,21 @@ class GraderPlugin:
             totals = data["extra_data"]["assignments"][a]
             lines.append(f"{a}  {totals['title']:<44} "
                          f"{totals['score']:6.2f} / {totals['max_score']:g}")
+            missing = {}  # function -> points its unwritten body costs: one line, not dozens
             for test in tests:
-                if test["score"] < test["max_score"]:
-                    reason = test["output"].splitlines()[0] if test["output"] else ""
+                reason = test["output"].splitlines()[0] if test["output"] else ""
+                if test["score"] < test["max_score"] and reason.endswith(" is " + NOT_IMPLEMENTED):
+                    function = reason[:-len(" is " + NOT_IMPLEMENTED)]
+                    missing[function] = missing.get(function, 0) + test["max_score"] - test["score"]
+                elif test["score"] < test["max_score"]:
                     hint = test["extra_data"].get("hint")
                     lines.append(f"    x {test['extra_data']['check']:<40} "
                                  f"{test['score']:g}/{test['max_score']:g}  {reason[:150]}")
                     if hint and test["extra_data"]["outcome"] != "not run":
                         lines.append(f"        hint: {hint[:200]}")
+            if missing:
+                listed = ", ".join(f"{name} ({points:g})" for name, points in missing.items())
+                lines.append(f"    x not implemented yet (points at stake): {listed}")
         total, maximum = data["score"], data["extra_data"]["max_score"]
         percent = 100 * total / maximum if maximum else 0.0
         lines += ["", f"Total: {total:.2f} / {maximum:g} ({percent:.0f}%) "
@@ -244,7 +252,7 @@ def _explain(error):
         return error.credit, error.message, error.hint
     if isinstance(error, StudentError):
         if error.not_implemented:
-            return 0.0, "not implemented yet (raises NotImplementedError)", None
+            return 0.0, f"{error.function or 'it'} is {NOT_IMPLEMENTED}", None
         where = f"\n{error.traceback.rstrip()}" if error.traceback else ""
         if error.import_error:
             missing = re.fullmatch(r"No module named '[\w]+\.(\w+)'", error.message)

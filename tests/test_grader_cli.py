@@ -321,3 +321,13 @@ def test_batch_of_an_empty_folder_is_a_usage_error(tmp_path):
     (tmp_path / "class").mkdir()
     process = run_grader("grade", tmp_path / "class", "--batch", "--out", tmp_path / "out")
     assert process.returncode == EXIT_USAGE
+
+
+def test_the_summary_lists_unwritten_functions_once(tmp_path):
+    """The stubs' terminal summary names each unwritten function on one line per
+    assignment, with the points at stake, instead of one line per check."""
+    status, results, process = grade(STUBS, tmp_path, ["a1"])
+    assert status == EXIT_OK
+    assert "x not implemented yet (points at stake): sigmoid (" in process.stdout
+    assert "x values[sigmoid-public]" not in process.stdout
+    assert any(t["output"].startswith("sigmoid is not implemented yet") for t in results["tests"])

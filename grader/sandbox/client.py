@@ -37,6 +37,9 @@ class StudentError(Exception):
         self.message = str(info.get("message", ""))[:2000]
         self.traceback = str(info.get("traceback", ""))[:4000]
         self.not_implemented = bool(info.get("not_implemented"))
+        function = info.get("function")  # the student's function that raised, if named
+        named = isinstance(function, str) and function.isidentifier()
+        self.function = function[:100] if named else None
         self.import_error = bool(info.get("import_error"))
         super().__init__(f"{self.type}: {self.message}")
 

@@ -187,6 +187,7 @@ class Worker:
             "message": str(error)[:2000],
             "traceback": text[-4000:],
             "not_implemented": isinstance(error, NotImplementedError),
+            "function": student[-1].name if student else None,  # where it was raised
             "import_error": isinstance(error, (ImportError, SyntaxError)),
         }
 
