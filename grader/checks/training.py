@@ -16,8 +16,10 @@ order or alone. What the report draws (history, decision boundary, sample
 digits) goes to `plugin.artifacts[task]` as plain JSON data.
 """
 
+import contextlib
 import math
 import re
+import threading
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -296,11 +298,14 @@ def _run(config, task):
             # The data after init_params: MNIST's files (once per dtype) are not written
             # for a submission that cannot train; preparing them is not on the budget.
             data = task_data(task, hp["dtype"], grader.rubric.secrets)
-            run.history = budget.call(
-                "train", "train.train", params, data.X_train, data.y_train,
-                epochs=hp["epochs"], batch_size=hp["batch_size"], optimizer=hp["optimizer"],
-                optim_config=hp["optim_config"], activation=hp["activation"], l2=hp["l2"],
-                rng=wire.Rng(seed + 1), limits=limits)
+            with live_clock(config, task, budget):
+                run.history = budget.call(
+                    "train", "train.train", params, data.X_train, data.y_train,
+                    epochs=hp["epochs"], batch_size=hp["batch_size"],
+                    optimizer=hp["optimizer"], optim_config=hp["optim_config"],
+                    activation=hp["activation"], l2=hp["l2"], rng=wire.Rng(seed + 1),
+                    limits=limits)
+            show_epochs(config, task, run.history)
             predicted = budget.call("predict", "network.predict", params, data.X_eval,
                                     activation=hp["activation"], limits=limits)
         except StudentError as error:
@@ -475,6 +480,65 @@ def announce(config, text, task):
     with capture.global_and_fixture_disabled():
         reporter.write("\n")
         reporter.write_line(f"  {text}", flush=True)
+
+
+def _terminal(config, task):
+    """(reporter, capture manager) when a long task's progress may be shown, else None."""
+    if task != "mnist" or not config.grader.echo:
+        return None
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or capture is None or not reporter.isatty():
+        return None
+    return reporter, capture
+
+
+@contextlib.contextmanager
+def live_clock(config, task, budget):
+    """On a terminal, a line that counts the seconds of train() against its budget.
+
+    Only the clock: what happens inside the student's train() stays there (see
+    announce). On a log (not a terminal) nothing is written at all.
+    """
+    terminal = _terminal(config, task)
+    if terminal is None:
+        yield
+        return
+    reporter, capture = terminal
+    stop = threading.Event()
+    started = time.perf_counter()
+
+    def tick():
+        while not stop.wait(1.0):
+            elapsed = time.perf_counter() - started
+            reporter.write(f"\r  training: {elapsed:4.0f} s of the {budget.seconds:g} s budget",
+                           flush=True)
+
+    with capture.global_and_fixture_disabled():
+        clock = threading.Thread(target=tick, daemon=True)
+        clock.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            clock.join()
+            reporter.write("\r" + " " * 60 + "\r", flush=True)
+
+
+def show_epochs(config, task, history):
+    """On a terminal, the epochs train() reported: epoch, loss, training accuracy."""
+    terminal = _terminal(config, task)
+    if terminal is None or not isinstance(history, dict):
+        return
+    reporter, capture = terminal
+    losses, accuracies = history.get("loss"), history.get("train_acc")
+    if not isinstance(losses, list) or not isinstance(accuracies, list):
+        return
+    with capture.global_and_fixture_disabled():
+        for epoch, (loss, accuracy) in enumerate(zip(losses, accuracies), start=1):
+            if isinstance(loss, (int, float)) and isinstance(accuracy, (int, float)):
+                reporter.write_line(f"  epoch {epoch:3d}   loss {loss:8.4f}   "
+                                    f"train accuracy {100 * accuracy:6.2f}%", flush=True)
 
 
 # ---------------------------------------------------------------- verdicts
