@@ -23,6 +23,9 @@ import sys
 import zipfile
 from pathlib import Path
 
+from .fixtures import fingerprint, stored_fingerprint
+from .stubs import write_stubs
+
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLE_NAME = "student-bundle"
 # Never shipped: the hidden seeds, caches, and the authoring side of the grader.
@@ -128,7 +131,12 @@ def build_bundle(out, root=ROOT):
     fixtures = root / "grader" / "fixtures" / "public.npz"
     if not fixtures.exists():
         raise FileNotFoundError(f"{fixtures} is missing: run `make fixtures` first")
-    shutil.copytree(root / "student_stubs", bundle / "submission", ignore=_ignore)
+    if stored_fingerprint(fixtures) != fingerprint(root / "reference", root / "grader" / "checks"):
+        raise RuntimeError(f"{fixtures} is stale (the reference or the checks changed): "
+                           "run `make fixtures` first")
+    # The stubs are generated afresh from the reference, never copied from student_stubs/,
+    # which a student (or an instructor trying things) may have filled in.
+    write_stubs(root / "reference", bundle / "submission")
     shutil.copytree(root / "grader", bundle / "grader", ignore=_ignore)
     # The grader's data loaders: grader/datasets.py looks here when reference/ is absent.
     shutil.copy2(root / "reference" / "data.py", bundle / "grader" / "course_data.py")

@@ -17,9 +17,10 @@ from .sandbox.wire import ArrayWithClass, Ref, Scalar
 class CheckFailed(AssertionError):
     """A check's verdict: failed, with a message, an optional hint and partial credit."""
 
-    def __init__(self, message, hint=None, credit=0.0):
+    def __init__(self, message, hint=None, credit=0.0, kind=None):
         super().__init__(message)
         self.message, self.hint, self.credit = message, hint, credit
+        self.kind = kind  # "value" when a result's values or shape are wrong, "dtype", or None
 
 
 def describe(value):
@@ -92,11 +93,12 @@ def expect_array(actual, expected, name, *, dtype=None, rtol=None, atol=None, co
     context = dict(context or {}, name=name)
     if array.shape != expected.shape:
         raise CheckFailed(f"{name} has shape {array.shape}, expected {expected.shape}",
-                          hint=hints.diagnose(array, expected, context))
+                          hint=hints.diagnose(array, expected, context), kind="value")
     if dtype is not None and array.dtype != np.dtype(dtype):
         raise CheckFailed(f"{name} has dtype {array.dtype}, expected {np.dtype(dtype)} "
                           "(functions keep the dtype they are given)",
-                          hint=hints.diagnose(array, expected, dict(context, dtype_only=True)))
+                          hint=hints.diagnose(array, expected, dict(context, dtype_only=True)),
+                          kind="dtype")
     if dtype is None and expected.dtype.kind == "f" and array.dtype.kind not in "fiub":
         raise CheckFailed(f"{name} has dtype {array.dtype}, expected a floating dtype")
     if rtol is None or atol is None:
@@ -111,18 +113,22 @@ def expect_array(actual, expected, name, *, dtype=None, rtol=None, atol=None, co
         where = tuple(int(i) for i in np.argwhere(bad_values)[0])
         raise CheckFailed(f"{name} has {int(bad_values.sum())} NaN or infinite entries "
                           f"(first at index {where}) where the right values are finite",
-                          hint=hints.diagnose(array, expected, context))
+                          hint=hints.diagnose(array, expected, context), kind="value")
     close = np.isclose(actual64, expected64, rtol=rtol, atol=atol, equal_nan=True)
     if not close.all():
         error = np.abs(actual64 - expected64)
         error[~np.isfinite(error)] = np.inf
-        worst = np.unravel_index(int(np.argmax(error)), error.shape) if error.ndim else ()
+        # The entry that breaks the tolerance most, not merely the largest difference:
+        # a big entry a hair off is fine, a tiny one twice too large is not.
+        violation = error / (atol + rtol * np.abs(expected64))
+        violation[np.isnan(violation)] = np.inf
+        worst = np.unravel_index(int(np.argmax(violation)), error.shape) if error.ndim else ()
         where = tuple(int(i) for i in worst)
         raise CheckFailed(
             f"{name}: {int((~close).sum())} of {close.size} entries are wrong; the largest error "
             f"is {float(error[worst]):.3g} at index {where} (got {float(actual64[worst]):.6g}, "
             f"expected {float(expected64[worst]):.6g})",
-            hint=hints.diagnose(array, expected, context))
+            hint=hints.diagnose(array, expected, context), kind="value")
     return array
 
 
@@ -132,11 +138,11 @@ def expect_close_float(actual, expected, name, *, rtol=1e-6, atol=1e-9, context=
     if not np.isfinite(value) and np.isfinite(expected):
         raise CheckFailed(f"{name} is {value}, expected {expected:.6g}",
                           hint=hints.diagnose(np.float64(value), np.float64(expected),
-                                              dict(context or {}, name=name)))
+                                              dict(context or {}, name=name)), kind="value")
     if not np.isclose(value, expected, rtol=rtol, atol=atol):
         raise CheckFailed(f"{name} is {value:.8g}, expected {expected:.8g}",
                           hint=hints.diagnose(np.float64(value), np.float64(expected),
-                                              dict(context or {}, name=name)))
+                                              dict(context or {}, name=name)), kind="value")
     return value
 
 

@@ -26,6 +26,7 @@ from .sandbox.isolation import sandbox_description, sandbox_mode
 
 MAX_MESSAGE = 3000
 NOT_IMPLEMENTED = "not implemented yet (raises NotImplementedError)"
+IMPORT_FAILED = "your module could not be imported"
 HIDDEN_DETAILS = "wrong on hidden inputs (their values are not shown)"
 
 
@@ -66,6 +67,7 @@ class GraderPlugin:
     def pytest_configure(self, config):
         config.grader = self
         config.addinivalue_line("markers", "points(n): the check's points, from the rubric")
+        config.addinivalue_line("markers", "property_check: pays only with right results too")
 
     def pytest_collection_modifyitems(self, session, config, items):
         keep, drop = [], []
@@ -139,6 +141,10 @@ class GraderPlugin:
         else:
             error = call.excinfo.value if call.excinfo else None
             credit, message, hint = _explain(error)
+            if (item.get_closest_marker("property_check") and isinstance(error, CheckFailed)
+                    and error.kind == "value"):
+                message = ("this check pays only when the results are right too, and they are "
+                           f"not: {message}")
             if message.startswith("internal error"):
                 self.internal_errors += 1
             record.update(status="partial" if credit > 0 else "failed", message=message,
@@ -224,18 +230,40 @@ class GraderPlugin:
             totals = data["extra_data"]["assignments"][a]
             lines.append(f"{a}  {totals['title']:<44} "
                          f"{totals['score']:6.2f} / {totals['max_score']:g}")
+            weak = [b for b in self.rubric.assignments[a].builds_on
+                    if b in data["extra_data"]["assignments"]
+                    and data["extra_data"]["assignments"][b]["score"]
+                    < data["extra_data"]["assignments"][b]["max_score"]]
+            if weak and totals["score"] < totals["max_score"]:
+                lines.append(f"    note: {a} calls your functions of {', '.join(weak)}, which "
+                             "lose points: some failures here may come from there; fix those "
+                             "first")
             missing = {}  # function -> points its unwritten body costs: one line, not dozens
+            unimportable = {}  # the same import failure: one line with what it costs
             for test in tests:
                 reason = test["output"].splitlines()[0] if test["output"] else ""
                 if test["score"] < test["max_score"] and reason.endswith(" is " + NOT_IMPLEMENTED):
                     function = reason[:-len(" is " + NOT_IMPLEMENTED)]
                     missing[function] = missing.get(function, 0) + test["max_score"] - test["score"]
+                elif test["score"] < test["max_score"] and reason.startswith(IMPORT_FAILED):
+                    lost = test["max_score"] - test["score"]
+                    entry = unimportable.setdefault(test["output"], [0, 0.0])
+                    entry[0], entry[1] = entry[0] + 1, entry[1] + lost
                 elif test["score"] < test["max_score"]:
                     hint = test["extra_data"].get("hint")
                     lines.append(f"    x {test['extra_data']['check']:<40} "
-                                 f"{test['score']:g}/{test['max_score']:g}  {reason[:150]}")
+                                 f"{test['score']:g}/{test['max_score']:g}  {_cut(reason, 160)}")
+                    where = _first_student_line(test["output"])
+                    if where:
+                        lines.append(f"        {where}")
                     if hint and test["extra_data"]["outcome"] != "not run":
-                        lines.append(f"        hint: {hint[:200]}")
+                        lines.append(f"        hint: {_cut(hint, 240)}")
+            for output, (count, lost) in unimportable.items():
+                lines.append(f"    x {count} checks ({lost:g} points) could not run: "
+                             f"{_cut(output.splitlines()[0], 160)}")
+                where = _first_student_line(output)
+                if where:
+                    lines.append(f"        {where}")
             if missing:
                 listed = ", ".join(f"{name} ({points:g})" for name, points in missing.items())
                 lines.append(f"    x not implemented yet (points at stake): {listed}")
@@ -258,7 +286,7 @@ def _explain(error):
             missing = re.fullmatch(r"No module named '[\w]+\.(\w+)'", error.message)
             if missing:
                 return 0.0, f"{missing.group(1)}.py is missing from the submission", None
-            message = f"your module could not be imported: {error.type}: {error.message}{where}"
+            message = f"{IMPORT_FAILED}: {error.type}: {error.message}{where}"
             return 0.0, message, None
         return 0.0, f"your code raised {error.type}: {error.message}{where}", None
     if isinstance(error, WorkerFault):
@@ -268,6 +296,19 @@ def _explain(error):
     if error is None:
         return 0.0, "failed", None
     return 0.0, f"internal error of the grader: {type(error).__name__}: {error}"[:MAX_MESSAGE], None
+
+
+def _cut(text, width):
+    """text shortened to width characters, with an ellipsis when it was longer."""
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _first_student_line(output):
+    """'File "layers.py", line 133, in tanh_backward' from a student's traceback, if any."""
+    for line in output.splitlines()[1:]:
+        if line.strip().startswith('File "'):
+            return line.strip()
+    return None
 
 
 def _skip_reason(report):

@@ -42,6 +42,7 @@ class Assignment:
     limits: dict
     checks: dict  # pattern -> {points, visibility, ...}
     tasks: dict = field(default_factory=dict)
+    builds_on: list = field(default_factory=list)  # assignments whose functions it calls
 
     def entry(self, check_name):
         """Merged rubric entry of a check; raises RubricError if no points apply."""
@@ -121,7 +122,7 @@ def load_rubric(directory=RUBRIC_DIR):
                 id=assignment_id, title=data["title"],
                 modules=[modules] if isinstance(modules, str) else list(modules),
                 limits=data.get("limits", {}), checks=data.get("checks", {}),
-                tasks=data.get("tasks", {}))
+                tasks=data.get("tasks", {}), builds_on=list(data.get("builds_on", [])))
         except KeyError as missing:
             raise RubricError(f"{assignment_id}.toml: missing key {missing}") from None
     secrets_path = directory / "secrets.toml"

@@ -152,3 +152,27 @@ def test_nothing_of_the_reference_is_inside(bundle):
         pattern = re.compile(rf"\b{seed}\b")
         assert not [p for p, text in texts.items() if pattern.search(text)], f"seed {seed} inside"
         assert not pattern.search(index), f"hidden seed {seed} in the fixtures"
+
+
+def test_the_bundle_stubs_come_from_the_reference_not_from_student_stubs(tmp_path):
+    """An instructor who tried the exercises in student_stubs/ must not ship the answers."""
+    root = tmp_path / "kit"
+    for folder in ("reference", "grader", "student_stubs"):
+        shutil.copytree(ROOT / folder, root / folder,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(root / "reference" / "layers.py", root / "student_stubs" / "layers.py")
+    bundle = build_bundle(tmp_path / "dist", root=root)
+    shipped = (bundle / "submission" / "layers.py").read_text()
+    assert BEGIN_SOLUTION not in shipped
+    assert shipped == (ROOT / "student_stubs" / "layers.py").read_text()
+
+
+def test_the_bundle_refuses_stale_fixtures(tmp_path):
+    root = tmp_path / "kit"
+    for folder in ("reference", "grader", "student_stubs"):
+        shutil.copytree(ROOT / folder, root / folder,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    with open(root / "reference" / "layers.py", "a") as f:
+        f.write("\n# an edit after the fixtures were recorded\n")
+    with pytest.raises(RuntimeError, match="make fixtures"):
+        build_bundle(tmp_path / "dist", root=root)

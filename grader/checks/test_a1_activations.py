@@ -6,7 +6,7 @@ import pytest
 from .. import hints
 from ..compare import CheckFailed, as_float, expect_array, expect_unchanged
 from ..sandbox.client import StudentError
-from .support import CASES, check_signature, expected
+from .support import CASES, PROPERTY, check_signature, expected
 
 MODULE = "activations"
 ELEMENTWISE = ["sigmoid", "sigmoid_grad", "relu", "relu_grad", "leaky_relu", "leaky_relu_grad",
@@ -66,6 +66,7 @@ def test_values(student, request, rng, function, case):
 
 
 @pytest.mark.parametrize("function", ELEMENTWISE)
+@PROPERTY
 def test_float32(student, request, rng, function):
     z = _inputs(rng, np.float32)
     want = expected(request, "out",
@@ -90,6 +91,7 @@ def test_stable(student, request, function):
 
 
 @pytest.mark.parametrize("function", ELEMENTWISE)
+@PROPERTY
 def test_input_unchanged(student, request, rng, function):
     """z is left as it was, and the value returned is right (leaving z alone is not enough)."""
     z = _inputs(rng)

@@ -19,7 +19,14 @@ from ..compare import (
 )
 from ..sandbox import wire
 from ..sandbox.client import StudentError
-from .support import CASES, check_signature, expected, forward_output, numerical_gradient_of
+from .support import (
+    CASES,
+    PROPERTY,
+    check_signature,
+    expected,
+    forward_output,
+    numerical_gradient_of,
+)
 
 MODULE = "layers"
 FUNCTIONS = ["linear_forward", "linear_backward", "relu_forward", "relu_backward",
@@ -115,6 +122,7 @@ def test_linear_numerical_gradient(student, request, rng, gradient):
                  "linear_forward", rtol=1e-5, atol=1e-7, context={"N": N})
 
 
+@PROPERTY
 def test_linear_float32(student, request, rng):
     """float32 in, float32 out, for out, dx, dW and db, with the right values."""
     x, W, b, dout = _linear_inputs(rng, np.float32)
@@ -130,6 +138,7 @@ def test_linear_float32(student, request, rng):
                      dtype=np.float32)
 
 
+@PROPERTY
 def test_linear_inputs_unchanged(student, request, rng):
     """x, W, b and dout are left as they were, and the values returned are right."""
     x, W, b, dout = _linear_inputs(rng)
@@ -199,6 +208,7 @@ def test_activation_numerical_gradient(student, request, rng, activation):
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
+@PROPERTY
 def test_activation_float32(student, request, rng, activation):
     """float32 in, float32 out, for out and dx, with the right values."""
     x, dout = _activation_inputs(rng, np.float32)
@@ -215,6 +225,7 @@ def test_activation_float32(student, request, rng, activation):
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
+@PROPERTY
 def test_activation_inputs_unchanged(student, request, rng, activation):
     """x and dout are left as they were, and the values returned are right."""
     x, dout = _activation_inputs(rng)
@@ -348,6 +359,7 @@ def test_dropout_rejects_bad_p(student, rng, p):
     raise CheckFailed(f"dropout_forward(p={p}) should raise ValueError (0 <= p < 1)")
 
 
+@PROPERTY
 def test_dropout_float32(student, rng):
     """float32 in, float32 out, for out and dx, with a right dropout and its mask in dx."""
     x = rng.standard_normal((10, 10)).astype(np.float32)

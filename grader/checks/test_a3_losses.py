@@ -20,7 +20,14 @@ from ..compare import (
     expect_unchanged,
 )
 from ..hints import sentence_of
-from .support import CASES, check_signature, expected, known_mistakes, numerical_gradient_of
+from .support import (
+    CASES,
+    PROPERTY,
+    check_signature,
+    expected,
+    known_mistakes,
+    numerical_gradient_of,
+)
 
 MODULE = "losses"
 FUNCTIONS = ["softmax_cross_entropy", "mse_loss", "binary_cross_entropy"]
@@ -244,6 +251,7 @@ def test_stable(student, request, function):
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
+@PROPERTY
 def test_float32(student, request, rng, function):
     """float32 predictions give a float32 gradient (and a float loss) with the right values."""
     prediction, target = _inputs(rng, function, VARIANT[function], np.float32)
@@ -263,6 +271,7 @@ def test_float32(student, request, rng, function):
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
+@PROPERTY
 def test_inputs_unchanged(student, request, rng, function):
     """The prediction and the targets are left as they were, and the values returned are right."""
     for variant in (["labels", "onehot"] if function == "softmax_cross_entropy"

@@ -12,7 +12,7 @@ import pytest
 from ..compare import CheckFailed, as_array, as_float, expect_array, expect_close_float
 from ..hints import sentence_of
 from ..sandbox import wire
-from .support import CASES, check_signature, expected, known_mistakes
+from .support import CASES, PROPERTY, check_signature, expected, known_mistakes
 
 MODULE = "gradcheck"
 FUNCTIONS = ["numerical_gradient", "numerical_gradient_array", "rel_error", "gradient_check"]
@@ -141,6 +141,7 @@ def test_numerical_gradient_shape_dtype(student, request, rng, shape):
                  rtol=1e-7, atol=1e-9)
 
 
+@PROPERTY
 def test_numerical_gradient_restores_x(student, request, rng):
     """x is restored bit for bit, by a numerical_gradient that returns the right gradient."""
     x, c = _point(rng, (3, 4)), rng.uniform(0.5, 2.0, size=(3, 4))
@@ -178,6 +179,7 @@ def test_numerical_gradient_array(student, request, rng, function, case):
                  rtol=1e-7, atol=1e-9, context={"inputs": [x, dout], **known_mistakes(mistakes)})
 
 
+@PROPERTY
 def test_numerical_gradient_array_restores_x(student, request, rng):
     """x is restored bit for bit, by a numerical_gradient_array that returns the right gradient."""
     x, c = _point(rng, (3, 4)), rng.uniform(0.5, 2.0, size=(3, 4))
@@ -381,6 +383,7 @@ def test_gradient_check_sampled_uses_rng(student, request, rng):
                                "with rng")
 
 
+@PROPERTY
 def test_gradient_check_restores_params(student, rng):
     """params are restored bit for bit, grads untouched, with and without num_checks.
 

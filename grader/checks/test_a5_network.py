@@ -25,7 +25,14 @@ from ..compare import (
 )
 from ..hints import sentence_of
 from ..sandbox import wire
-from .support import CASES, check_signature, expected, known_mistakes, numerical_gradient_of
+from .support import (
+    CASES,
+    PROPERTY,
+    check_signature,
+    expected,
+    known_mistakes,
+    numerical_gradient_of,
+)
 
 FUNCTIONS = ["network.init_params", "network.mlp_forward", "network.mlp_backward",
              "network.mlp_loss", "network.predict", "optim.sgd", "optim.sgd_momentum",
@@ -242,6 +249,7 @@ def test_mlp_forward(student, request, rng, activation, case):
                  dtype=np.float64, context={"N": N, **known_mistakes(mistakes)})
 
 
+@PROPERTY
 def test_mlp_forward_float32(student, request, rng):
     params = _params(rng, dtype=np.float32)
     X, y = _data(rng, dtype=np.float32)
@@ -263,6 +271,7 @@ def test_mlp_forward_float32(student, request, rng):
                      "parameters", dtype=np.float32)
 
 
+@PROPERTY
 def test_network_inputs_unchanged(student, request, rng):
     """mlp_forward, mlp_loss and predict leave params, X and y as they were; right values."""
     params = _params(rng)
@@ -557,6 +566,7 @@ def test_optim_defaults(student, request, rng, rule):
 
 
 @pytest.mark.parametrize("rule", RULES)
+@PROPERTY
 def test_optim_float32(student, request, rng, rule):
     w = rng.standard_normal((4, 3)).astype(np.float32)
     gradients = _gradient_sequence(rng, w.shape, steps=2, dtype=np.float32)
