@@ -21,6 +21,7 @@ import pytest
 from .oracle import Oracle
 from .plugin import GraderPlugin
 from .rubric import ASSIGNMENTS, RubricError, load_rubric
+from .sandbox.isolation import sandbox_description, sandbox_mode
 from .submission import SubmissionError, prepare_submission
 
 CHECKS_DIR = Path(__file__).resolve().parent / "checks"
@@ -41,6 +42,9 @@ def build_parser():
     grade.add_argument("--report", action="store_true", help="write feedback.html too")
     grade.add_argument("--junit", action="store_true", help="write junit.xml too")
     grade.add_argument("--quiet", action="store_true", help="no per-check progress")
+    grade.add_argument("--require-sandbox", action="store_true",
+                       help="refuse to grade without the bubblewrap sandbox (also: "
+                            "GRADER_REQUIRE_SANDBOX=1); for grades that count")
     grade.add_argument("-k", dest="keyword", default=None, help="pytest -k expression over checks")
     grade.add_argument("--slot", type=int, default=0, help=argparse.SUPPRESS)
     grade.add_argument("--threads", type=int, default=None, help=argparse.SUPPRESS)
@@ -57,6 +61,12 @@ def main(argv=None):
     except (ValueError, RubricError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    if (args.require_sandbox or os.environ.get("GRADER_REQUIRE_SANDBOX") == "1") \
+            and sandbox_mode() == "none":
+        print(f"error: {sandbox_description('none')}; refusing to grade (--require-sandbox). "
+              "Install bubblewrap (Debian: apt-get install bubblewrap) or allow namespaces.",
+              file=sys.stderr)
+        return EXIT_GRADER_FAULT
     path = Path(args.path)
     if not path.is_dir():
         print(f"error: {path} is not a directory", file=sys.stderr)
@@ -117,6 +127,8 @@ def grade_one(path, out, only, args):
         write_feedback(out / "results.json", out / "feedback.html")
     exit_codes = pytest.ExitCode
     completed = (exit_codes.OK, exit_codes.TESTS_FAILED, exit_codes.NO_TESTS_COLLECTED)
+    if code == exit_codes.USAGE_ERROR:  # the rubric does not fit the checks: printed above
+        return EXIT_USAGE
     if code not in completed:
         print(f"error: the grader itself failed (pytest exit {int(code)})", file=sys.stderr)
         return EXIT_GRADER_FAULT
@@ -200,6 +212,8 @@ def _complete_results(path, returncode, log):
         data.setdefault("extra_data", {})["failure"] = "the grader itself failed: see grading.log"
         path.write_text(json.dumps(data, indent=1))
         return "grader-fault"
+    if data.get("extra_data", {}).get("budget_exhausted"):
+        return "budget-exhausted"  # complete, but some checks never ran: worth a look
     if not data.get("extra_data", {}).get("complete"):
         reason = f"the grading process stopped early (exit {returncode}); unfinished checks score 0"
         for test in data.get("tests", []):

@@ -21,6 +21,7 @@ import pytest
 
 from .compare import CheckFailed
 from .oracle import FixtureMissing
+from .rubric import RubricError
 from .sandbox.client import Session, StudentError, WorkerFault
 from .sandbox.isolation import sandbox_description, sandbox_mode
 
@@ -81,7 +82,10 @@ class GraderPlugin:
             if case == "hidden" and not self.rubric.secrets:
                 drop.append(item)  # the student bundle: no hidden seeds, no hidden cases
                 continue
-            entry = assignment.entry(check)
+            try:
+                entry = assignment.entry(check)
+            except RubricError as error:  # a rubric that misses a check: say so, plainly
+                raise pytest.UsageError(f"rubric: {error}") from None
             item.add_marker(pytest.mark.points(entry["points"]))
             item.grader = {"assignment": assignment.id, "check": check, "entry": entry}
             keep.append(item)
@@ -194,6 +198,9 @@ class GraderPlugin:
                 "assignments": self.assignment_totals(tests),
                 "timing": {k: round(v, 4) if isinstance(v, float) else v for k, v in stats.items()},
                 "internal_errors": self.internal_errors,
+                "budget_exhausted": bool(self.session and self.session.budget_exhausted),
+                "timed_out": sorted({key[0] for key in self.session.timed_out})
+                if self.session else [],
             },
         }
 

@@ -110,12 +110,69 @@ def _limits(values, base=None):
     return base.with_(**changes)
 
 
+ASSIGNMENT_KEYS = {"title", "modules", "builds_on", "limits", "checks", "tasks"}
+CHECK_KEYS = {"points", "visibility", "details"}
+TASK_KEYS = {"threshold", "partial_threshold", "partial_credit", "budget_seconds", "limits", "hint"}
+GRADING_KEYS = {"submission": {"budget_seconds"}, "limits": None, "visibility": {"default"}}
+
+
+def _unknown(keys, known, where):
+    unknown = sorted(set(keys) - set(known))
+    if unknown:
+        raise RubricError(f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; "
+                          f"known: {', '.join(sorted(known))}")
+
+
+def _fraction(value, where, low_open=True):
+    if not isinstance(value, (int, float)) or not (0 < value <= 1 if low_open else 0 <= value <= 1):
+        raise RubricError(f"{where} = {value!r}: expected a fraction "
+                          f"{'in (0, 1]' if low_open else 'in [0, 1]'} (0.95 for 95%)")
+
+
+def validate_assignment(assignment_id, data):
+    """Refuse a rubric file with a typo before any student is graded with it.
+
+    A misspelt key would otherwise be ignored (partial credit silently gone) or
+    turn into a failed check for every student.
+    """
+    where = f"{assignment_id}.toml"
+    _unknown(data, ASSIGNMENT_KEYS, where)
+    for pattern, entry in data.get("checks", {}).items():
+        if not isinstance(entry, dict):
+            raise RubricError(f"{where}: [checks] {pattern!r} must be a table "
+                              "like { points = 1 }")
+        _unknown(entry, CHECK_KEYS, f"{where}: [checks] {pattern!r}")
+        points = entry.get("points", 0)
+        if not isinstance(points, (int, float)) or points < 0:
+            raise RubricError(f"{where}: [checks] {pattern!r}: points must be a number >= 0")
+    for task, table in data.get("tasks", {}).items():
+        at = f"{where}: [tasks.{task}]"
+        _unknown(table, TASK_KEYS, at)
+        for required in ("threshold", "budget_seconds"):
+            if required not in table:
+                raise RubricError(f"{at}: missing {required!r}")
+        _fraction(table["threshold"], f"{at} threshold")
+        if "partial_threshold" in table:
+            _fraction(table["partial_threshold"], f"{at} partial_threshold")
+            _fraction(table.get("partial_credit", 0.5), f"{at} partial_credit", low_open=False)
+        if not isinstance(table["budget_seconds"], (int, float)) or table["budget_seconds"] <= 0:
+            raise RubricError(f"{at}: budget_seconds must be a positive number of seconds")
+        _limits(table.get("limits", {}))
+
+
 def load_rubric(directory=RUBRIC_DIR):
     directory = Path(directory)
     grading = _read(directory / "grading.toml")
+    _unknown(grading, GRADING_KEYS, "grading.toml")
+    for section, known in GRADING_KEYS.items():
+        if known is not None:
+            _unknown(grading.get(section, {}), known, f"grading.toml [{section}]")
+    if "budget_seconds" not in grading.get("submission", {}):
+        raise RubricError("grading.toml: [submission] needs budget_seconds")
     assignments = {}
     for assignment_id in ASSIGNMENTS:
         data = _read(directory / f"{assignment_id}.toml")
+        validate_assignment(assignment_id, data)
         try:
             modules = data["modules"]
             assignments[assignment_id] = Assignment(

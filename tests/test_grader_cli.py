@@ -331,3 +331,13 @@ def test_the_summary_lists_unwritten_functions_once(tmp_path):
     assert "x not implemented yet (points at stake): sigmoid (" in process.stdout
     assert "x values[sigmoid-public]" not in process.stdout
     assert any(t["output"].startswith("sigmoid is not implemented yet") for t in results["tests"])
+
+
+def test_require_sandbox_refuses_to_grade_without_it(tmp_path, monkeypatch):
+    """For grades that count, an instructor can make a missing sandbox an error."""
+    monkeypatch.setenv("GRADER_SANDBOX", "none")
+    process = run_grader("grade", REFERENCE, "--out", tmp_path, "--only", "a1",
+                         "--require-sandbox")
+    assert process.returncode == 3
+    assert "NO SANDBOX" in process.stderr and "refusing" in process.stderr
+    assert not (tmp_path / "results.json").exists()

@@ -180,6 +180,26 @@ def test_a_hang_times_out_and_a_fresh_worker_serves_the_next_call(session_of):
     assert student.stats.starts == 2
 
 
+def test_a_call_that_hung_is_not_waited_for_again(session_of):
+    """One infinite loop costs its per-call limit once, not once per check: the same
+    function with the same string options fails at once; other options still run."""
+    source = COMMON + """
+    def maybe_loop(x, mode="fine"):
+        while mode == "hang":
+            pass
+        return x
+    """
+    student = session_of(source, limits=Limits(wall_seconds=1))
+    with pytest.raises(WorkerFault, match="timed out after"):
+        student.call("mod.maybe_loop", 1, mode="hang")
+    started = time.perf_counter()
+    with pytest.raises(WorkerFault, match="not wait for it again"):
+        student.call("mod.maybe_loop", 2, mode="hang")
+    assert time.perf_counter() - started < 0.5
+    assert student.call("mod.maybe_loop", 3, mode="fine") == 3
+    assert student.call("mod.maybe_loop", 4) == 4
+
+
 def test_an_exit_costs_only_its_call(session_of):
     student = session_of(COMMON)
     with pytest.raises(WorkerFault, match="exited"):

@@ -88,6 +88,8 @@ class Session:
         self.budget_seconds = budget_seconds
         self.slot = slot
         self.spent = 0.0
+        self.timed_out = {}  # (target, options) -> seconds: calls that hung at the per-call limit
+        self.budget_exhausted = False
         self.stats = Stats()
         self.output = bytearray()
         self.output_dropped = 0
@@ -214,10 +216,19 @@ class Session:
 
     def _request(self, request, timeout, limits, refs=()):
         limits = limits or self.default_limits
+        target = _hang_key(request)
+        if target in self.timed_out:
+            # One infinite loop must not eat the whole budget, one check at a time, and so
+            # zero assignments that never call it: a call that hung is not waited for again.
+            raise WorkerFault(f"not run: {target[0].split('.')[-1]} timed out in an earlier "
+                              f"check (after {self.timed_out[target]:.0f} s: an infinite loop?) "
+                              "with the same options, and the grader does not wait for it again")
         remaining = self.budget_seconds - self.spent
         if remaining <= 0:
+            self.budget_exhausted = True
             raise WorkerFault(f"the submission's time budget of {self.budget_seconds:.0f} s is "
                               "used up, so this check could not run")
+        per_call_limit = timeout is None  # an explicit timeout is a task's own budget
         timeout = min(timeout or limits.wall_seconds, remaining)
         if self._process is None or self._process.poll() is not None or self._limits != limits:
             self._start(limits)
@@ -237,6 +248,8 @@ class Session:
             answer = wire.decode(body, answer_arrays)
         except _Timeout:
             self._stop()
+            if per_call_limit and target is not None:
+                self.timed_out[target] = timeout
             raise WorkerFault(f"timed out after {timeout:.1f} s (an infinite loop, or far too "
                               "slow; the limit is in the rubric)") from None
         except (EOFError, BrokenPipeError, OSError):
@@ -368,6 +381,20 @@ class Session:
                 os.rmdir(link_dir)
             except OSError:
                 pass
+
+
+def _hang_key(request):
+    """What identifies a call that hung: its function and its string options.
+
+    mlp_forward(params, X, "sigmoid") hanging in the student's sigmoid says
+    nothing about mlp_forward(params, X, "relu"); the arrays do not matter.
+    """
+    call = request if "target" in request else next(iter(request.get("calls", [])), None)
+    if not isinstance(call, dict) or not call.get("target"):
+        return None
+    options = [a for a in call.get("args", []) if isinstance(a, str)]
+    options += [f"{k}={v}" for k, v in sorted(call.get("kwargs", {}).items()) if isinstance(v, str)]
+    return (call["target"], tuple(options))
 
 
 class _Timeout(Exception):
