@@ -19,7 +19,7 @@ import report_samples
 from grader_runs import FAST, REFERENCE, STUBS, copy_package, grade, run_grader
 
 from grader.report import write_class_report, write_feedback
-from grader.report.class_report import check_pass_rates, frequent_hints
+from grader.report.class_report import check_pass_rates, frequent_hints, knock_on_counts
 from grader.report.experiments import ACTIVATIONS, INITS, TRAINING, run_experiments
 from grader.rubric import ASSIGNMENTS
 
@@ -392,3 +392,20 @@ def test_batch_grading_writes_the_class_report(tmp_path):
     for student in ("ada", "bob"):
         assert "Feedback on " + student in Page((out / student / "feedback.html").read_text()).text
     decode_png(page.images[0]["src"])
+
+
+def test_knock_on_counts_failures_that_may_start_in_an_earlier_assignment():
+    """A student who loses points in a2 and fails an a5 check is counted; one whose
+    a2 is perfect is not; passing students never are."""
+    def student(a2_score, a5_outcome):
+        return {"id": "s", "results": {
+            "extra_data": {"assignments": {"a2": {"score": a2_score, "max_score": 10},
+                                           "a5": {"score": 0, "max_score": 1}}},
+            "tests": [{"name": "a5 mlp_backward[b1-public]", "score": 0, "max_score": 1,
+                       "status": "failed" if a5_outcome != "passed" else "passed",
+                       "output": "", "visibility": "visible",
+                       "extra_data": {"assignment": "a5", "check": "mlp_backward[b1-public]",
+                                      "outcome": a5_outcome}}]}}
+    graded = [student(7, "failed"), student(10, "failed"), student(7, "passed")]
+    counts = knock_on_counts(graded, {"a5": ["a1", "a2", "a3"]})
+    assert counts == {("a5", "mlp_backward[b1-public]"): 1}

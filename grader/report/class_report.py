@@ -145,10 +145,34 @@ def check_pass_rates(graded):
     return sorted(rates, key=lambda r: (r[2] / r[3], r[4], r[0], r[1]))
 
 
+def knock_on_counts(graded, builds_on):
+    """{(assignment, check): students failing it who also lose points in an assignment
+    it builds on}: failures there may be where this one comes from (a wrong db in a2
+    fails a5's bias gradients too)."""
+    counts = defaultdict(int)
+    for student in graded:
+        totals = (student["results"].get("extra_data") or {}).get("assignments") or {}
+        weak = {a for a, t in totals.items() if t.get("score", 0) < t.get("max_score", 0)}
+        for check in (Check(t) for t in student["results"].get("tests") or []):
+            if check.outcome != "passed" and weak & set(builds_on.get(check.assignment, ())):
+                counts[(check.assignment, check.name)] += 1
+    return counts
+
+
+def _builds_on():
+    try:
+        from ..rubric import load_rubric  # noqa: PLC0415 - the report reads results first
+
+        return {a.id: a.builds_on for a in load_rubric().assignments.values()}
+    except Exception:  # noqa: BLE001 - the column is a help, never a reason to fail the page
+        return {}
+
+
 def _pass_rates(graded):
     rates = check_pass_rates(graded)
     if not rates:
         return ""
+    knock_on = knock_on_counts(graded, _builds_on())
 
     def rows(chosen, start):
         return "".join(
@@ -156,15 +180,20 @@ def _pass_rates(graded):
             f'<td><code>{text(name)}</code></td>'
             f'<td class="bar-cell">{score_bar(passed, attempted)}</td>'
             f'<td class="num">{passed} / {attempted}</td>'
-            f'<td class="num">{100 * passed / attempted:.0f}%</td></tr>'
+            f'<td class="num">{100 * passed / attempted:.0f}%</td>'
+            f'<td class="num">{knock_on.get((a, name), 0)} / {attempted - passed}</td></tr>'
             for i, (a, name, passed, attempted, _credit) in enumerate(chosen))
 
     head = ('<table class="rates"><thead><tr><th class="num">#</th><th>a.</th><th>check</th>'
             '<th class="bar-cell">passed</th><th class="num">students</th>'
-            '<th class="num">rate</th></tr></thead><tbody>')
+            '<th class="num">rate</th><th class="num" title="failing students who also lose '
+            'points in an assignment this one builds on">knock-on?</th></tr></thead><tbody>')
     parts = ['<section id="pass-rates"><h2>Checks from the hardest</h2>',
              '<p class="lead">The share of the class that passed each check in full; the '
-             "hardest first.</p>", head, rows(rates[:HARDEST_SHOWN], 1), "</tbody></table>"]
+             "hardest first. <em>knock-on?</em> counts the students failing a check who also "
+             "lose points in an assignment it builds on (a5 calls the layers and losses of "
+             "a2 and a3): their failure may start there.</p>",
+             head, rows(rates[:HARDEST_SHOWN], 1), "</tbody></table>"]
     if len(rates) > HARDEST_SHOWN:
         parts += [f'<details class="raw"><summary>The other {len(rates) - HARDEST_SHOWN} '
                   "checks</summary>", head, rows(rates[HARDEST_SHOWN:], HARDEST_SHOWN + 1),
