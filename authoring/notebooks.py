@@ -37,7 +37,6 @@ relies on them to rebuild the package (grader/notebooks.py):
     test-<function>[-<name>][-hidden]   autograded tests
 """
 
-import argparse
 import ast
 import json
 import re
@@ -48,6 +47,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .generated import generator_main
 from .notebook_checks import CHECKS
 from .regions import BEGIN_SOLUTION, END_SOLUTION, solution_text
 
@@ -522,19 +522,8 @@ def write_notebooks(source=SOURCE, reference=REFERENCE, lessons=LESSONS):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="only report stale files")
-    args = parser.parse_args(argv)
-    if args.check:
-        stale = stale_files()
-        if stale:
-            print("assignments/source/ is out of date (run `make notebooks`):", *stale, sep="\n  ")
-            return 1
-        print("assignments/source/ is in sync with reference/ and authoring/lessons/")
-        return 0
-    names = write_notebooks()
-    print(f"wrote {len(names)} files to {SOURCE.relative_to(ROOT)}/")
-    return 0
+    return generator_main(argv, __doc__.splitlines()[0], "assignments/source/", "make notebooks",
+                          stale_files, write_notebooks)
 
 
 if __name__ == "__main__":

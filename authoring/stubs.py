@@ -5,10 +5,10 @@ Usage:
     python -m authoring.stubs --check    # exit 1 and list the stale files
 """
 
-import argparse
 import sys
 from pathlib import Path
 
+from .generated import generator_main
 from .regions import stub_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,20 +45,8 @@ def write_stubs(reference=REFERENCE, stubs=STUBS):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="only report stale files")
-    args = parser.parse_args(argv)
-    if args.check:
-        stale = stale_files()
-        if stale:
-            print("student_stubs/ is out of date with reference/ (run `make stubs`):",
-                  *stale, sep="\n  ")
-            return 1
-        print("student_stubs/ is in sync with reference/")
-        return 0
-    names = write_stubs()
-    print(f"wrote {len(names)} files to {STUBS.relative_to(ROOT)}/")
-    return 0
+    return generator_main(argv, __doc__.splitlines()[0], "student_stubs/", "make stubs",
+                          stale_files, write_stubs)
 
 
 if __name__ == "__main__":
