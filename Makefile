@@ -5,8 +5,8 @@ PY := $(VENV)/bin/python
 SUBMISSION ?= student_stubs
 OUT ?= grading
 EXTRAS ?= dev
-STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 comma := ,
+STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
 .PHONY: install install-torch test test-fast lint stubs grade check bench mutants
 .PHONY: notebooks release autograde feedback gradebook fixtures student-bundle kernel
@@ -55,7 +55,8 @@ bench: install-torch
 	$(PY) -m benchmarks.bench $(BENCH_ARGS)
 
 # ---- the nbgrader course (assignments/) and what students receive ----
-COURSE_ASSIGNMENTS := a1 a2 a3 a4 a5 a6
+# The assignments come from course.toml, through a small command (never a copied list).
+COURSE_ASSIGNMENTS = $$($(PY) -m grader.course ids)
 # nbgrader runs `alembic` (its gradebook migrations) from PATH: put the venv's first.
 NBGRADER := cd assignments && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ../$(VENV)/bin/nbgrader
 

@@ -4,11 +4,12 @@ Usage:
     python -m authoring.bundle [--out dist]
 
 The bundle holds:
-    submission/        the stubs (student_stubs/: signatures, docstrings, data.py)
+    submission/        the stubs (generated from reference/: signatures, docstrings)
     grader/            the grader with its public checks and the recorded expected
-                       values (fixtures/public.npz), a copy of the data loaders as
-                       grader/course_data.py, and no secrets.toml: without the hidden
-                       seeds the grader deselects the hidden cases
+                       values (fixtures/public.npz), and no secrets.toml: without the
+                       hidden seeds the grader deselects the hidden cases
+    course_data/       the data loaders (the kit's own package, shipped once)
+    course.toml        the course manifest the grader reads
     Makefile           make install, make check, make check A=a2
     README.md          for students
     requirements.txt
@@ -22,6 +23,8 @@ import shutil
 import sys
 import zipfile
 from pathlib import Path
+
+from grader.course import COURSE
 
 from .fixtures import fingerprint, stored_fingerprint
 from .stubs import write_stubs
@@ -75,17 +78,11 @@ STUDENT_README = """\
 
 Your code goes in `submission/`: one module per assignment, each function
 with its docstring and a `# YOUR CODE HERE` / `raise NotImplementedError()`
-to replace. `submission/data.py` loads the data sets (XOR, moons, spirals,
-MNIST); it is not an exercise.
+to replace. The data sets (XOR, moons, spirals, MNIST, ...) come from the
+`course_data` package (`from course_data import load_mnist`); it is not an
+exercise, and `make install` installs it.
 
-| assignment | module(s) |
-|---|---|
-| a1 neurons and activations | `activations.py` |
-| a2 layers, forward and backward | `layers.py` |
-| a3 losses | `losses.py` |
-| a4 gradient checking | `gradcheck.py` |
-| a5 a multi-layer network and training | `network.py`, `optim.py`, `train.py`, `config.py` |
-| a6 MNIST | `config.py` (the "mnist" entry) |
+{assignment_table}
 
 ## Check your work
 
@@ -117,6 +114,20 @@ folder holding the original files (see `submission/data.py`).
 """
 
 
+def assignment_table():
+    """The bundle README's table of assignments and their modules, from course.toml."""
+    rows = ["| assignment | what you write |", "|---|---|"]
+    for assignment in COURSE:
+        written = [f"`{m}.py`" for m in assignment.modules]
+        written += [f"`{m}.py`: {', '.join(f'`{n}`' for n in names)}"
+                    for m, names in assignment.functions.items()]
+        if assignment.settings and "config" not in assignment.modules:
+            entries = ", ".join(f'"{s}"' for s in assignment.settings)
+            written.append(f"`config.py` (HYPERPARAMS {entries})")
+        rows.append(f"| {assignment.id} {assignment.title} | {', '.join(written)} |")
+    return "\n".join(rows)
+
+
 def _ignore(directory, names):
     return [name for name in names if name in EXCLUDED or name.endswith(".pyc")]
 
@@ -138,10 +149,11 @@ def build_bundle(out, root=ROOT):
     # which a student (or an instructor trying things) may have filled in.
     write_stubs(root / "reference", bundle / "submission")
     shutil.copytree(root / "grader", bundle / "grader", ignore=_ignore)
-    # The grader's data loaders: grader/datasets.py looks here when reference/ is absent.
-    shutil.copy2(root / "reference" / "data.py", bundle / "grader" / "course_data.py")
+    shutil.copytree(root / "course_data", bundle / "course_data", ignore=_ignore)
+    shutil.copy2(root / "course.toml", bundle / "course.toml")
     (bundle / "Makefile").write_text(STUDENT_MAKEFILE)
-    (bundle / "README.md").write_text(STUDENT_README)
+    (bundle / "README.md").write_text(STUDENT_README.replace("{assignment_table}",
+                                                             assignment_table()))
     (bundle / "requirements.txt").write_text(REQUIREMENTS)
     archive = out / f"{BUNDLE_NAME}.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:

@@ -25,9 +25,13 @@ solution markers: layers.ipynb gets relu and sigmoid of activations.py, and
 so on. This keeps assignment N gradable on its own (a student's broken a1
 does not sink a2), at a price: the notebook of assignment N shows the
 solutions of the earlier functions it uses, so release it after the earlier
-deadlines. The data loaders (reference/data.py, not an exercise) ship beside
-the notebooks that need them as course_data.py; nbgrader releases them with
-the notebook and restores them before autograding.
+deadlines. The data loaders are the course_data package that the kit installs
+(the notebooks import the loaders they use from it): no copy ships beside a
+notebook.
+
+Which cells a notebook holds comes from course.toml: the functions of the
+modules its assignment writes (or adds to), and config.py's HYPERPARAMS for
+an assignment with settings.
 
 Cell ids (nbgrader's grade_id) say what a cell is, and the isolated grader
 relies on them to rebuild the package (grader/notebooks.py):
@@ -47,6 +51,9 @@ from pathlib import Path
 
 import numpy as np
 
+import course_data
+from grader.course import COURSE
+
 from .generated import generator_main
 from .notebook_checks import CHECKS
 from .regions import BEGIN_SOLUTION, END_SOLUTION, solution_text
@@ -54,35 +61,12 @@ from .regions import BEGIN_SOLUTION, END_SOLUTION, solution_text
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference"
 LESSONS = Path(__file__).resolve().parent / "lessons"
-COURSE = ROOT / "assignments"
-SOURCE = COURSE / "source"
+COURSE_DIR = ROOT / "assignments"
+SOURCE = COURSE_DIR / "source"
 
-# The SPEC's modules in dependency order (a module only uses earlier ones).
-MODULES = ("activations", "layers", "losses", "gradcheck", "network", "optim", "train", "config")
+# The course's assignments and student modules: course.toml (grader/course.py).
+MODULES = COURSE.modules
 
-
-@dataclass(frozen=True)
-class AssignmentNotebook:
-    assignment: str
-    notebook: str  # file name without .ipynb
-    title: str
-    modules: tuple  # the modules whose code the student writes here
-    uses: tuple = ()  # names of earlier modules the experiments use, besides the code's own
-    data: bool = False  # ships course_data.py (the data loaders)
-
-
-NOTEBOOKS = (
-    AssignmentNotebook("a1", "activations", "Neurons and activations", ("activations",)),
-    AssignmentNotebook("a2", "layers", "Layers, forward and backward", ("layers",)),
-    AssignmentNotebook("a3", "losses", "Losses", ("losses",), uses=("softmax",)),
-    AssignmentNotebook("a4", "gradcheck", "Gradient checking", ("gradcheck",),
-                       uses=("linear_forward", "linear_backward", "softmax_cross_entropy")),
-    AssignmentNotebook("a5", "mlp", "A multi-layer network and its training loop",
-                       ("network", "optim", "train", "config"), data=True),
-    AssignmentNotebook("a6", "mnist", "MNIST", ("config",),
-                       uses=("init_params", "train", "predict", "accuracy", "mlp_forward"),
-                       data=True),
-)
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 HIDDEN_SALT = "hidden-notebook-tests"  # the hidden cells' inputs differ from the visible ones
@@ -189,35 +173,67 @@ def _module_objects(module, reference=REFERENCE):
             for alias in node.names}
 
 
-def given_units(spec, reference=REFERENCE):
-    """The earlier modules' definitions a notebook needs, in module order (closure)."""
+def _belongs(assignment, module, unit):
+    """Whether a reference unit is written in this assignment (course.toml decides)."""
+    if module == "config" and unit.name == "HYPERPARAMS" and assignment.settings:
+        return True
+    return COURSE.owner(module, unit.name) is assignment
+
+
+def owned_units(assignment, reference=REFERENCE):
+    """[(module, [units])]: what the student writes in this assignment, in module order."""
+    owned = []
+    for module in assignment.touches:
+        units = [u for u in module_units(module, reference) if _belongs(assignment, module, u)]
+        if units:
+            owned.append((module, units))
+    return owned
+
+
+def _earlier_units(assignment, reference=REFERENCE):
+    """name -> unit of every module unit written in an earlier assignment."""
     by_name = {}
-    earlier = MODULES[:min(MODULES.index(m) for m in spec.modules)]
-    for module in earlier:
-        if module not in spec.modules:
-            for unit in module_units(module, reference):
-                by_name.setdefault(unit.name, unit)
-    wanted = set(spec.uses)
-    pending = list(spec.uses)
-    for module in spec.modules:
+    for module in MODULES:
         for unit in module_units(module, reference):
-            pending += sorted(unit.uses)
+            if (COURSE.owner(module, unit.name).number < assignment.number
+                    and not _belongs(assignment, module, unit)):
+                by_name.setdefault(unit.name, unit)
+    return by_name
+
+
+def lesson_names(assignment, lessons=LESSONS):
+    """Names the lesson's experiments and the notebook's test cells read."""
+    names = set()
+    for kind, _, _, code in read_lesson(assignment.id, lessons):
+        if kind == "experiment":
+            names |= _names_read(ast.parse(code))
+    for check in CHECKS[assignment.id]:
+        names |= _names_read(ast.parse(check.code))
+    return names
+
+
+def given_units(assignment, reference=REFERENCE, lessons=LESSONS):
+    """The earlier assignments' definitions a notebook needs, in module order (closure)."""
+    by_name = _earlier_units(assignment, reference)
+    mine = [u for _, units in owned_units(assignment, reference) for u in units]
+    pending = sorted(lesson_names(assignment, lessons)) + [n for u in mine for n in sorted(u.uses)]
+    wanted = set()
     while pending:
         name = pending.pop()
         unit = by_name.get(name)
-        if unit is None:
+        if unit is None or name in wanted:
             continue
         wanted.add(name)
         new = sorted(unit.uses - wanted)
         for module_object in _module_objects(unit.module, reference):
             if module_object in unit.uses:  # getattr(optim, name): every function of optim
                 new += [u.name for u in module_units(module_object, reference)
-                        if u.name not in wanted]
-        wanted.update(new)
+                        if u.name not in wanted and u.name in by_name]
         pending += new
     ordered = []
-    for module in earlier:
-        units = [u for u in module_units(module, reference) if u.name in wanted]
+    for module in MODULES:
+        units = [u for u in module_units(module, reference)
+                 if u.name in wanted and by_name[u.name].module == module]
         if units:
             ordered.append((module, units))
     return ordered
@@ -252,23 +268,37 @@ def read_lesson(assignment, lessons=LESSONS):
 # ---------------------------------------------------------------- literals
 
 
-def literal(value):
-    """Python source that rebuilds `value` exactly (repr of floats round-trips)."""
+# Expected values are written to 12 significant digits: the tests compare to 1e-6,
+# and the last digits of a float64 result differ between machines (BLAS, SIMD), which
+# would make a notebook generated on one machine look stale on another.
+EXPECTED_DIGITS = 12
+
+
+def literal(value, digits=None):
+    """Python source that rebuilds `value`: exactly (repr round-trips), or to `digits`."""
+    def number(x):
+        return repr(float(f"{x:.{digits}g}")) if digits else repr(x)
+
     if isinstance(value, np.ndarray):
         if value.dtype.kind in "iu":
             return f"np.array({value.tolist()!r}, dtype=np.int64)"
         if value.dtype.kind == "b":
             return f"np.array({value.tolist()!r})"
-        return f"np.array({value.astype(np.float64).tolist()!r})"
+        floats = value.astype(np.float64)
+        if digits:
+            floats = np.vectorize(lambda x: float(f"{x:.{digits}g}"), otypes=[float])(floats)
+        return f"np.array({floats.tolist()!r})"
     if isinstance(value, np.generic):
-        return repr(value.item())
+        return literal(value.item(), digits)
     if isinstance(value, tuple):
-        return "(" + "".join(literal(v) + ", " for v in value) + ")"
+        return "(" + "".join(literal(v, digits) + ", " for v in value) + ")"
     if isinstance(value, list):
-        return "[" + ", ".join(literal(v) for v in value) + "]"
+        return "[" + ", ".join(literal(v, digits) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k!r}: {literal(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, (bool, int, float, str)) or value is None:
+        return "{" + ", ".join(f"{k!r}: {literal(v, digits)}" for k, v in value.items()) + "}"
+    if isinstance(value, float):
+        return number(value)
+    if isinstance(value, (bool, int, str)) or value is None:
         return repr(value)
     raise TypeError(f"cannot write {type(value).__name__} as a literal")
 
@@ -301,7 +331,7 @@ def _value_test(assignment, check, namespace, hidden):
     want = scope["got"]
     lines = [f"{name} = {literal(value)}" for name, value in inputs.items()]
     lines.append(check.code)
-    lines.append(f"expected = {literal(want)}")
+    lines.append(f"expected = {literal(want, EXPECTED_DIGITS)}")
     lines.append(f"assert_close(got, expected, {check.what!r}, "
                  f"rtol={check.rtol!r}, atol={check.atol!r})")
     return "\n".join(lines)
@@ -355,14 +385,15 @@ def _test_cells(assignment, check, namespace):
     return cells
 
 
-def _check_positions(spec, checks, reference=REFERENCE):
+def _check_positions(assignment, checks, reference=REFERENCE):
     """(module, unit name) -> the checks to place right after that unit's cell.
 
     A check goes after the last exercise it needs: its function, what that
     function calls in this notebook (neuron calls sigmoid, defined below it),
     and what the check's own code calls.
     """
-    order = [(m, u) for m in spec.modules for u in module_units(m, reference) if u.exercise]
+    order = [(m, u) for m, units in owned_units(assignment, reference) for u in units
+             if u.exercise]
     position = {u.name: i for i, (_, u) in enumerate(order)}
     placed = {}
     for check in checks:
@@ -380,27 +411,30 @@ def _check_positions(spec, checks, reference=REFERENCE):
     return placed
 
 
-def build_notebook(spec, reference=REFERENCE, lessons=LESSONS):
+def build_notebook(assignment, reference=REFERENCE, lessons=LESSONS):
     """The source notebook of one assignment, as a JSON-ready dict."""
     namespace = _reference_namespace(reference)
-    sections = read_lesson(spec.assignment, lessons)
+    sections = read_lesson(assignment.id, lessons)
     before = {arg: text for kind, arg, text, _ in sections if kind == "before"}
-    known = {u.name for m in spec.modules for u in module_units(m, reference)}
+    owned = owned_units(assignment, reference)
+    known = {u.name for _, units in owned for u in units}
     unknown = sorted(set(before) - known)
     if unknown:
-        raise ValueError(f"lessons/{spec.assignment}.md: no function {unknown} in {spec.modules}")
-    checks = CHECKS[spec.assignment]
+        raise ValueError(f"lessons/{assignment.id}.md: no function {unknown} among what "
+                         f"{assignment.id} writes")
+    checks = CHECKS[assignment.id]
     cells = [markdown_cell(text) for kind, _, text, _ in sections if kind == "intro"]
 
     extra = []
-    if spec.data:
-        extra.append("from course_data import load_mnist, moons_data, spiral_data, xor_data")
+    loaders = sorted(lesson_names(assignment, lessons) & set(course_data.__all__))
+    if loaders:
+        extra.append(f"from course_data import {', '.join(loaders)}")
     if any(code for kind, _, _, code in sections if kind == "experiment"):
         extra.append("import matplotlib.pyplot as plt")
     setup = SETUP.format(extra_imports="\n".join(extra))
     # `from . import optim` in train.py: the notebook needs an object named optim.
-    all_units = [u for m in spec.modules for u in module_units(m, reference)]
-    all_units += [u for _, units in given_units(spec, reference) for u in units]
+    given = given_units(assignment, reference, lessons)
+    all_units = [u for _, units in owned + given for u in units]
     module_objects = {name for u in all_units for name in u.uses if name in MODULES}
     for name in sorted(module_objects):
         setup += MODULE_STANDIN.format(name=name)
@@ -408,7 +442,6 @@ def build_notebook(spec, reference=REFERENCE, lessons=LESSONS):
                                "tests below use to compare your results with the expected ones."))
     cells.append(code_cell(setup.rstrip("\n"), _cell_metadata("setup", locked=True)))
 
-    given = given_units(spec, reference)
     if given:
         names = ", ".join(f"`{u.name}`" for _, units in given for u in units
                           if not u.name.startswith("_"))
@@ -421,10 +454,9 @@ def build_notebook(spec, reference=REFERENCE, lessons=LESSONS):
             cells.append(code_cell(f"# From {module}.py\n" + source,
                                    _cell_metadata(f"given-{module}", locked=True)))
 
-    placed = _check_positions(spec, checks, reference)
-    for module in spec.modules:
-        units = module_units(module, reference)
-        if len(spec.modules) > 1:
+    placed = _check_positions(assignment, checks, reference)
+    for module, units in owned:
+        if len(owned) > 1:
             cells.append(markdown_cell(f"## `{module}.py`"))
         provided = []
         for unit in units:
@@ -440,7 +472,7 @@ def build_notebook(spec, reference=REFERENCE, lessons=LESSONS):
             cells.append(code_cell(unit.source.rstrip("\n"),
                                    _cell_metadata(f"{module}-{unit.name}", solution=True)))
             for check in placed.get((module, unit.name), []):
-                cells += _test_cells(spec.assignment, check, namespace)
+                cells += _test_cells(assignment.id, check, namespace)
         if provided:
             cells.append(code_cell("\n\n".join(u.source.rstrip("\n") for u in provided),
                                    _cell_metadata(f"{module}-{provided[0].name}", locked=True)))
@@ -452,7 +484,7 @@ def build_notebook(spec, reference=REFERENCE, lessons=LESSONS):
             cells.append(code_cell(code))
     for check in checks:  # checks of what the experiments computed come after them
         if check.name == "subset":
-            cells += _test_cells(spec.assignment, check, namespace)
+            cells += _test_cells(assignment.id, check, namespace)
     for kind, _, text, _ in sections:
         if kind == "end":
             cells.append(markdown_cell(text))
@@ -462,7 +494,7 @@ def build_notebook(spec, reference=REFERENCE, lessons=LESSONS):
         "metadata": {
             "kernelspec": dict(KERNELSPEC),
             "language_info": {"name": "python"},
-            "nnkit": {"assignment": spec.assignment, "modules": list(spec.modules)},
+            "nnkit": {"assignment": assignment.id, "modules": [m for m, _ in owned]},
         },
         "nbformat": 4,
         "nbformat_minor": 5,
@@ -486,16 +518,14 @@ def notebook_text(notebook):
 def expected_files(reference=REFERENCE, lessons=LESSONS):
     """Map path under assignments/source/ -> text."""
     files = {}
-    for spec in NOTEBOOKS:
-        notebook = build_notebook(spec, reference, lessons)
+    for assignment in COURSE:
+        notebook = build_notebook(assignment, reference, lessons)
         seen = set()
         for cell in notebook["cells"]:
             if cell["id"] in seen:
-                raise ValueError(f"{spec.assignment}: two identical cells ({cell['id']})")
+                raise ValueError(f"{assignment.id}: two identical cells ({cell['id']})")
             seen.add(cell["id"])
-        files[f"{spec.assignment}/{spec.notebook}.ipynb"] = notebook_text(notebook)
-        if spec.data:
-            files[f"{spec.assignment}/course_data.py"] = (reference / "data.py").read_text()
+        files[f"{assignment.id}/{assignment.notebook}.ipynb"] = notebook_text(notebook)
     return files
 
 

@@ -209,7 +209,7 @@ def _mnist_train(samples):
 
 
 def _mnist_all(train_samples, test_samples):
-    from reference.data import load_mnist  # noqa: PLC0415
+    from course_data import load_mnist  # noqa: PLC0415
 
     X, y, X_test, y_test = load_mnist(dtype=np.float32)
     return X[:train_samples], y[:train_samples], X_test[:test_samples], y_test[:test_samples]

@@ -110,7 +110,7 @@ def gradable_assignments():
 
     present, missing = [], []
     for assignment_id, assignment in load_rubric().assignments.items():
-        exists = all((CHECKS_DIR / module).exists() for module in assignment.modules)
+        exists = all((CHECKS_DIR / module).exists() for module in assignment.check_modules)
         (present if exists else missing).append(assignment_id)
     return present, missing
 

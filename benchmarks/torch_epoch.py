@@ -55,7 +55,7 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--samples", type=int, default=None, help="first N training images only")
     args = parser.parse_args(argv)
-    from reference.data import load_mnist  # noqa: PLC0415
+    from course_data import load_mnist  # noqa: PLC0415
 
     X, y, _, _ = load_mnist(dtype=np.float32)
     if args.samples:

@@ -20,7 +20,8 @@ import pytest
 
 from .oracle import Oracle
 from .plugin import GraderPlugin
-from .rubric import ASSIGNMENTS, RubricError, load_rubric
+from .course import COURSE
+from .rubric import RubricError, load_rubric
 from .sandbox.isolation import sandbox_description, sandbox_mode
 from .submission import SubmissionError, prepare_submission
 
@@ -78,12 +79,12 @@ def main(argv=None):
 
 def _parse_only(text):
     if not text:
-        return list(ASSIGNMENTS)
+        return list(COURSE.ids)
     chosen = [part.strip() for part in text.split(",") if part.strip()]
-    unknown = [a for a in chosen if a not in ASSIGNMENTS]
+    unknown = [a for a in chosen if a not in COURSE]
     if unknown:
         raise ValueError(f"unknown assignment(s) {', '.join(unknown)}; "
-                         f"choose from {', '.join(ASSIGNMENTS)}")
+                         f"choose from {', '.join(COURSE.ids)}")
     return chosen
 
 
@@ -111,7 +112,7 @@ def grade_one(path, out, only, args):
         from .report.experiments import run_experiments  # noqa: PLC0415
 
         plugin.after_checks.append(run_experiments)
-    modules = [str(CHECKS_DIR / m) for a in only for m in rubric.assignments[a].modules]
+    modules = [str(CHECKS_DIR / m) for a in only for m in rubric.assignments[a].check_modules]
     pytest_args = ["-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(CHECKS_DIR),
                    "-q", "--no-header", "-p", "no:randomly", "--tb=no", "-rN"] + modules
     if args.keyword:

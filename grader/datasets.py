@@ -1,31 +1,18 @@
 """The grader's data: held on the trusted side, shared with the worker only as inputs.
 
-The data loaders are the course's own (reference/data.py, copied verbatim to
-the students), read here as trusted code. Test labels never leave this
-process; the worker gets training arrays (and test images) as read-only .npy
-files in a folder the sandbox mounts, so MNIST is loaded from disk by the
-worker instead of crossing a pipe.
+The data loaders are the course's own (the `course_data` package, which the
+kit installs and students use too), called here as trusted code. Test labels
+never leave this process; the worker gets training arrays (and test images)
+as read-only .npy files in a folder the sandbox mounts, so MNIST is loaded
+from disk by the worker instead of crossing a pipe.
 """
 
-import importlib.util
 import os
 from pathlib import Path
 
 import numpy as np
 
-KIT_ROOT = Path(__file__).resolve().parent.parent
-_SOURCES = (KIT_ROOT / "reference" / "data.py", Path(__file__).resolve().parent / "course_data.py")
-
-
-def course_data():
-    """The course's data module (reference/data.py, or the bundle's copy)."""
-    for source in _SOURCES:
-        if source.exists():
-            spec = importlib.util.spec_from_file_location("grader_course_data", source)
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            return module
-    raise FileNotFoundError("the course's data module is missing (reference/data.py)")
+import course_data
 
 
 def worker_data_dir():
@@ -60,7 +47,7 @@ def mnist():
     """(X_train uint8, y_train, X_test uint8, y_test), loaded once per process."""
     global _MNIST
     if _MNIST is None:
-        _MNIST = course_data().load_mnist_uint8()
+        _MNIST = course_data.load_mnist_uint8()
     return _MNIST
 
 

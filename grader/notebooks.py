@@ -23,9 +23,10 @@ import json
 import re
 from pathlib import Path
 
-from .submission import MODULES
+from .course import COURSE
 
-ASSIGNMENT_ORDER = ("a1", "a2", "a3", "a4", "a5", "a6")
+MODULES = COURSE.modules
+ASSIGNMENT_ORDER = COURSE.ids
 _MAGIC = re.compile(r"^\s*[%!]")  # IPython magics and shell escapes are not Python
 
 

@@ -2,9 +2,14 @@
 
 Files in grader/rubric/ (instructors edit these, not code):
     grading.toml   budgets and default limits for the whole submission
-    aN.toml        one per assignment: title, limits, points and visibility of
-                   its checks, and for training tasks their thresholds
+    aN.toml        one per assignment of course.toml: limits, points and
+                   visibility of its checks, and for graded tasks their
+                   thresholds and budgets
     secrets.toml   the hidden seeds (absent from the student bundle)
+
+What the course is (titles, modules, check modules, what builds on what)
+comes from the course manifest (grader/course.py); a rubric file holds only
+what instructors tune.
 
 A check's rubric name is its pytest name without "test_", e.g.
 "linear_backward[dW-hidden]". Entries under [checks] are glob patterns; every
@@ -23,10 +28,10 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from .course import COURSE
 from .sandbox.isolation import Limits
 
 RUBRIC_DIR = Path(__file__).resolve().parent / "rubric"
-ASSIGNMENTS = ("a1", "a2", "a3", "a4", "a5", "a6")
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
 
@@ -36,13 +41,30 @@ class RubricError(ValueError):
 
 @dataclass
 class Assignment:
+    """One assignment's rubric file; what the assignment is comes from course.toml."""
+
     id: str
-    title: str
-    modules: list  # the check modules under grader/checks/
     limits: dict
     checks: dict  # pattern -> {points, visibility, ...}
-    tasks: dict = field(default_factory=dict)
-    builds_on: list = field(default_factory=list)  # assignments whose functions it calls
+    tasks: dict = field(default_factory=dict)  # task -> thresholds, budget, limits, hint
+
+    @property
+    def course(self):
+        return COURSE[self.id]
+
+    @property
+    def title(self):
+        return self.course.title
+
+    @property
+    def check_modules(self):
+        """Its check modules under grader/checks/."""
+        return list(self.course.checks)
+
+    @property
+    def builds_on(self):
+        """The assignments whose functions it calls."""
+        return list(self.course.builds_on)
 
     def entry(self, check_name):
         """Merged rubric entry of a check; raises RubricError if no points apply."""
@@ -72,11 +94,10 @@ class Rubric:
             overrides.update(self.assignments[assignment_id].tasks[task].get("limits", {}))
         return _limits(overrides, self.limits)
 
-    def assignment_of(self, module_name):
-        for assignment in self.assignments.values():
-            if module_name in assignment.modules:
-                return assignment
-        return None
+    def assignment_of(self, check_module):
+        """The rubric of the assignment a check module (test_a2_layers.py) grades, or None."""
+        assignment = COURSE.of_check_module(check_module)
+        return self.assignments.get(assignment.id) if assignment else None
 
 
 def _matches(pattern, check_name):
@@ -110,7 +131,7 @@ def _limits(values, base=None):
     return base.with_(**changes)
 
 
-ASSIGNMENT_KEYS = {"title", "modules", "builds_on", "limits", "checks", "tasks"}
+ASSIGNMENT_KEYS = {"limits", "checks", "tasks"}
 CHECK_KEYS = {"points", "visibility", "details"}
 TASK_KEYS = {"threshold", "partial_threshold", "partial_credit", "budget_seconds", "limits", "hint"}
 GRADING_KEYS = {"submission": {"budget_seconds"}, "limits": None, "visibility": {"default"}}
@@ -136,6 +157,9 @@ def validate_assignment(assignment_id, data):
     turn into a failed check for every student.
     """
     where = f"{assignment_id}.toml"
+    moved = sorted({"title", "modules", "builds_on"} & set(data))
+    if moved:
+        raise RubricError(f"{where}: {', '.join(moved)} belong in course.toml, not the rubric")
     _unknown(data, ASSIGNMENT_KEYS, where)
     for pattern, entry in data.get("checks", {}).items():
         if not isinstance(entry, dict):
@@ -170,18 +194,25 @@ def load_rubric(directory=RUBRIC_DIR):
     if "budget_seconds" not in grading.get("submission", {}):
         raise RubricError("grading.toml: [submission] needs budget_seconds")
     assignments = {}
-    for assignment_id in ASSIGNMENTS:
-        data = _read(directory / f"{assignment_id}.toml")
-        validate_assignment(assignment_id, data)
-        try:
-            modules = data["modules"]
-            assignments[assignment_id] = Assignment(
-                id=assignment_id, title=data["title"],
-                modules=[modules] if isinstance(modules, str) else list(modules),
-                limits=data.get("limits", {}), checks=data.get("checks", {}),
-                tasks=data.get("tasks", {}), builds_on=list(data.get("builds_on", [])))
-        except KeyError as missing:
-            raise RubricError(f"{assignment_id}.toml: missing key {missing}") from None
+    for course_assignment in COURSE:
+        data = _read(directory / f"{course_assignment.id}.toml")
+        validate_assignment(course_assignment.id, data)
+        tasks = data.get("tasks", {})
+        extra = sorted(set(tasks) - set(course_assignment.tasks))
+        missing = sorted(set(course_assignment.tasks) - set(tasks))
+        if extra or missing:
+            raise RubricError(
+                f"{course_assignment.id}.toml: [tasks.*] must be the tasks course.toml gives "
+                f"{course_assignment.id} ({', '.join(course_assignment.tasks) or 'none'})"
+                + (f"; unknown: {', '.join(extra)}" if extra else "")
+                + (f"; missing: {', '.join(missing)}" if missing else ""))
+        assignments[course_assignment.id] = Assignment(
+            id=course_assignment.id, limits=data.get("limits", {}),
+            checks=data.get("checks", {}), tasks=tasks)
+    strays = sorted(p.stem for p in directory.glob("a*.toml") if p.stem not in COURSE)
+    if strays:
+        raise RubricError(f"rubric file(s) {', '.join(s + '.toml' for s in strays)} match no "
+                          "assignment of course.toml")
     secrets_path = directory / "secrets.toml"
     secrets = _read(secrets_path) if secrets_path.exists() else {}
     return Rubric(budget_seconds=float(grading["submission"]["budget_seconds"]),

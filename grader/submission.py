@@ -7,7 +7,10 @@ solution cells are extracted into such a package (see notebooks.py).
 
 from pathlib import Path
 
-MODULES = ("activations", "layers", "losses", "gradcheck", "network", "optim", "train", "config")
+from .course import COURSE
+from .notebooks import extract_package
+
+MODULES = COURSE.modules
 
 
 class SubmissionError(ValueError):
@@ -29,8 +32,6 @@ def prepare_submission(path, scratch):
         notes = [f"missing module(s): {', '.join(m + '.py' for m in missing)}"] if missing else []
         return path, notes
     if notebooks:
-        from .notebooks import extract_package  # noqa: PLC0415
-
         return extract_package(notebooks, Path(scratch))
     # Nothing recognisable: grade it anyway, so every check is listed with its reason.
     return path, [f"{path} holds none of the course's modules ({', '.join(MODULES)}.py) "

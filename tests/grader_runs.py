@@ -31,7 +31,7 @@ def gradable_assignments(candidates=ASSIGNMENTS):
     """
     rubric = load_rubric()
     return [a for a in candidates
-            if all((CHECKS_DIR / module).exists() for module in rubric.assignments[a].modules)]
+            if all((CHECKS_DIR / module).exists() for module in rubric.assignments[a].check_modules)]
 
 
 # Assignments without training tasks: graded in seconds (a batch grades these).

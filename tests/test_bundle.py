@@ -57,10 +57,10 @@ def _check(bundle, launcher, submission, assignments, out):
 def test_the_bundle_grades_without_the_repository(bundle, tmp_path):
     folder, launcher = bundle
     probe = folder / "_where.py"
-    probe.write_text("import grader.oracle, grader.datasets\n"
+    probe.write_text("import grader.oracle, grader.datasets, course_data\n"
                      "print(grader.oracle.__file__)\n"
                      "print(grader.oracle.Oracle().has_reference)\n"
-                     "print(grader.datasets.course_data().__file__)\n"
+                     "print(course_data.__file__)\n"
                      "try:\n    import reference\n    print('reference importable')\n"
                      "except ImportError:\n    print('no')\n")
     try:
@@ -131,7 +131,8 @@ def test_nothing_of_the_reference_is_inside(bundle):
     names = {p.name for p in files}
     assert "secrets.toml" not in names
     assert not (folder / "reference").exists()
-    assert (folder / "grader" / "course_data.py").exists()
+    assert (folder / "course_data" / "__init__.py").exists()
+    assert (folder / "course.toml").exists()
     assert (folder / "grader" / "fixtures" / "public.npz").exists()
     texts = {p: p.read_text(errors="ignore") for p in files if p.suffix != ".npz"}
     windows, single = _solution_fingerprints()
@@ -157,9 +158,10 @@ def test_nothing_of_the_reference_is_inside(bundle):
 def test_the_bundle_stubs_come_from_the_reference_not_from_student_stubs(tmp_path):
     """An instructor who tried the exercises in student_stubs/ must not ship the answers."""
     root = tmp_path / "kit"
-    for folder in ("reference", "grader", "student_stubs"):
+    for folder in ("reference", "grader", "student_stubs", "course_data"):
         shutil.copytree(ROOT / folder, root / folder,
                         ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(ROOT / "course.toml", root / "course.toml")
     shutil.copy2(root / "reference" / "layers.py", root / "student_stubs" / "layers.py")
     bundle = build_bundle(tmp_path / "dist", root=root)
     shipped = (bundle / "submission" / "layers.py").read_text()
@@ -169,9 +171,10 @@ def test_the_bundle_stubs_come_from_the_reference_not_from_student_stubs(tmp_pat
 
 def test_the_bundle_refuses_stale_fixtures(tmp_path):
     root = tmp_path / "kit"
-    for folder in ("reference", "grader", "student_stubs"):
+    for folder in ("reference", "grader", "student_stubs", "course_data"):
         shutil.copytree(ROOT / folder, root / folder,
                         ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(ROOT / "course.toml", root / "course.toml")
     with open(root / "reference" / "layers.py", "a") as f:
         f.write("\n# an edit after the fixtures were recorded\n")
     with pytest.raises(RuntimeError, match="make fixtures"):

@@ -1,4 +1,4 @@
-"""Tests of reference/data.py: the toy data sets and every way of loading MNIST."""
+"""Tests of course_data/: the toy data sets and every way of loading MNIST."""
 
 import gzip
 import importlib.metadata
@@ -7,7 +7,8 @@ import struct
 import numpy as np
 import pytest
 
-from reference import data
+import course_data as data
+from course_data import mnist as mnist_module
 
 MNIST_TRAIN_LABEL_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 MNIST_TEST_LABEL_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
@@ -216,8 +217,8 @@ def test_explicit_path_does_not_fall_back(tmp_path, monkeypatch):
     def fell_back():
         pytest.fail("fell back to another source")  # a BaseException: not caught
 
-    monkeypatch.setattr(data, "_load_mnist_from_package", fell_back)
-    monkeypatch.setattr(data, "_load_mnist_from_openml", fell_back)
+    monkeypatch.setattr(mnist_module, "_load_mnist_from_package", fell_back)
+    monkeypatch.setattr(mnist_module, "_load_mnist_from_openml", fell_back)
     with pytest.raises(data.MnistNotFoundError, match="is not a directory") as error:
         data.load_mnist(path=tmp_path / "missing")
     assert isinstance(error.value, FileNotFoundError)
@@ -320,6 +321,6 @@ def test_openml_rows_are_split_60000_10000(monkeypatch):
     images = np.arange(70_000, dtype=np.float64)[:, None] % 256
     labels = np.array([str(i % 10) for i in range(70_000)], dtype=object)
     monkeypatch.setattr(sklearn.datasets, "fetch_openml", lambda *a, **k: (images, labels))
-    x_train, y_train, x_test, y_test = data._load_mnist_from_openml()
+    x_train, y_train, x_test, y_test = mnist_module._load_mnist_from_openml()
     assert len(x_train) == len(y_train) == 60_000 and len(x_test) == len(y_test) == 10_000
     assert x_test[0, 0] == 60_000 % 256 and y_test[0] == 0 and y_train.dtype == np.int64

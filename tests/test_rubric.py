@@ -35,8 +35,8 @@ def test_every_check_has_points_and_every_rubric_entry_names_a_check():
     rubric = load_rubric()
     checks = collected_checks()
     for assignment in rubric.assignments.values():
-        names = [name for module in assignment.modules for name in checks.get(module, [])]
-        assert names, f"{assignment.id}: no checks collected from {assignment.modules}"
+        names = [name for module in assignment.check_modules for name in checks.get(module, [])]
+        assert names, f"{assignment.id}: no checks collected from {assignment.check_modules}"
         for name in names:
             assert "points" in assignment.entry(name)
         for pattern in assignment.checks:
@@ -46,7 +46,7 @@ def test_every_check_has_points_and_every_rubric_entry_names_a_check():
 
 def test_every_listed_module_exists():
     for assignment in load_rubric().assignments.values():
-        for module in assignment.modules:
+        for module in assignment.check_modules:
             assert (CHECKS / module).exists(), f"{assignment.id}: {module} is missing"
 
 

@@ -376,8 +376,12 @@ class Session:
     def _clean_link(self):
         link_dir = getattr(self, "_link_dir", None)
         if link_dir:
+            for name in ("submission", "course_data"):
+                try:
+                    os.unlink(os.path.join(link_dir, name))
+                except OSError:
+                    pass
             try:
-                os.unlink(os.path.join(link_dir, "submission"))
                 os.rmdir(link_dir)
             except OSError:
                 pass

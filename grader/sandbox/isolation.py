@@ -7,6 +7,7 @@ in one audited setuid-free binary and dies with its parent. The worker sees:
     /usr /lib* /bin /etc/alternatives  read-only (the system)
     the Python environment              read-only (interpreter and site-packages)
     /sandbox/submission                 read-only (the student's package)
+    /sandbox/course_data                read-only (the course's data loaders, importable)
     /opt/worker                         read-only (worker.py and wire.py, nothing else)
     /data                               read-only (training inputs; never test labels)
     /tmp                                empty scratch, the working directory
@@ -54,6 +55,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 WORKER_DIR = Path(__file__).resolve().parent
+# The one package of the kit that student code may import: the course's data loaders.
+COURSE_DATA_DIR = WORKER_DIR.parent.parent / "course_data"
 WORKER_FILES = ("worker.py", "wire.py")
 UNPRIVILEGED_UID_BASE = 61000  # + the batch slot, so parallel students never share a uid
 UID_POOL = 1000  # uids UNPRIVILEGED_UID_BASE ... + UID_POOL - 1 are the grader's
@@ -140,6 +143,7 @@ def _bwrap_args(mode, env, submission, data_dir, uid):
     for hidden in _hidden_package_dirs(python_roots):
         args += ["--tmpfs", hidden]
     bind(submission, "/sandbox/submission")
+    bind(COURSE_DATA_DIR, "/sandbox/course_data")
     for name in WORKER_FILES:
         bind(WORKER_DIR / name, f"/opt/worker/{name}")
     if data_dir is not None and Path(data_dir).is_dir():
@@ -189,10 +193,11 @@ def worker_command(submission, data_dir, request_fd, response_fd, limits, slot=0
         # No mount namespace: expose the package under the neutral name through a symlink.
         parent = Path(os.environ.get("TMPDIR", "/tmp")) / f"grader-submission-{os.getpid()}-{slot}"
         parent.mkdir(exist_ok=True)
-        link = parent / "submission"
-        if link.is_symlink() or link.exists():
-            link.unlink()
-        link.symlink_to(Path(submission).resolve())
+        for name, target in (("submission", submission), ("course_data", COURSE_DATA_DIR)):
+            link = parent / name
+            if link.is_symlink() or link.exists():
+                link.unlink()
+            link.symlink_to(Path(target).resolve())
         argv = python + [str(WORKER_DIR / "worker.py"), str(parent), "submission",
                          str(request_fd), str(response_fd), str(data_dir or "/nonexistent")]
         return argv, env, str(parent)

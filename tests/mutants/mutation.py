@@ -178,7 +178,7 @@ def available_assignments():
     """Assignments whose check modules exist now (others are being written)."""
     rubric = load_rubric()
     return {a for a, assignment in rubric.assignments.items()
-            if assignment.modules and all((CHECKS_DIR / m).exists() for m in assignment.modules)}
+            if all((CHECKS_DIR / m).exists() for m in assignment.check_modules)}
 
 
 def grade(submission, out, only, keyword=None, slot=0):

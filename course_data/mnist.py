@@ -1,11 +1,6 @@
-"""The data sets of the course: XOR, two moons, spirals and MNIST.
+"""MNIST: 60,000 training and 10,000 test images of handwritten digits.
 
-Nothing here is an exercise. This file is copied unchanged into the student
-package, so it uses only NumPy, the standard library and (imported inside the
-functions that need it) scikit-learn.
-
-The toy data sets are made on the spot from an explicit seed. MNIST is read
-from the first of these sources that works:
+MNIST is read from the first of these sources that works:
 
 1. a directory you name, with ``load_mnist(path=...)`` or the environment
    variable ``MNIST_DIR``, holding the four IDX files of the original
@@ -31,121 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = [
-    "xor_data",
-    "moons_data",
-    "spiral_data",
-    "load_mnist",
-    "load_mnist_uint8",
-    "mnist_cache_path",
-    "MnistNotFoundError",
-]
-
-
-def _check_float_dtype(dtype):
-    """Return ``np.dtype(dtype)``, or raise ValueError if it is not floating."""
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f":
-        raise ValueError(f"dtype must be a floating dtype, got {dtype}")
-    return dtype
-
-
-# ---------------------------------------------------------------------------
-# Toy data sets
-# ---------------------------------------------------------------------------
-
-
-def xor_data(dtype=np.float64):
-    """The four points of XOR: the smallest problem a linear model cannot solve.
-
-    Args:
-        dtype: floating dtype of X.
-
-    Returns:
-        X: (4, 2) array of ``dtype``, the rows [0, 0], [0, 1], [1, 0], [1, 1].
-        y: (4,) int64 labels [0, 1, 1, 0] (1 when exactly one input is 1).
-    """
-    dtype = _check_float_dtype(dtype)
-    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=dtype)
-    y = np.array([0, 1, 1, 0], dtype=np.int64)
-    return X, y
-
-
-def moons_data(n_samples=2000, noise=0.2, random_state=0, dtype=np.float64):
-    """Two interleaving half circles (scikit-learn's ``make_moons``), split in two.
-
-    The points are those of ``make_moons(n_samples, noise=noise,
-    random_state=random_state)``, which are already shuffled: the first
-    ``n_samples // 2`` train, the others test. With the defaults that is the
-    graded task: the first 1,000 points to train, the other 1,000 to test.
-
-    Args:
-        n_samples: total number of points, train and test together (>= 2).
-        noise: standard deviation of the Gaussian noise added to the points.
-        random_state: int seed (or ``np.random.RandomState``) for make_moons.
-        dtype: floating dtype of the X arrays.
-
-    Returns:
-        X_train: (n_samples // 2, 2) array of ``dtype``.
-        y_train: (n_samples // 2,) int64 labels in {0, 1}.
-        X_test: (n_samples - n_samples // 2, 2) array of ``dtype``.
-        y_test: (n_samples - n_samples // 2,) int64 labels in {0, 1}.
-    """
-    from sklearn.datasets import make_moons
-
-    dtype = _check_float_dtype(dtype)
-    if n_samples < 2:
-        raise ValueError(f"n_samples must be at least 2, got {n_samples}")
-    X, y = make_moons(n_samples, noise=noise, random_state=random_state)
-    X = X.astype(dtype)
-    y = y.astype(np.int64)
-    n_train = n_samples // 2
-    return X[:n_train], y[:n_train], X[n_train:], y[n_train:]
-
-
-def spiral_data(points_per_class=100, num_classes=3, seed=0, dtype=np.float64):
-    """Interleaved spiral arms, one per class (the CS231n spiral).
-
-    Class j has ``points_per_class`` points at radius r = linspace(0, 1) and
-    angle t = linspace(4j, 4(j + 1)) + 0.2 * standard normal noise, placed at
-    (r sin t, r cos t). The rows are grouped by class (all of class 0 first).
-    The noise comes from ``np.random.default_rng(seed)``, drawn class by class,
-    and is computed in float64 before the cast, so float32 and float64 give
-    the same points up to rounding.
-
-    Args:
-        points_per_class: number of points in each class (>= 1).
-        num_classes: number of classes, C (>= 1).
-        seed: int seed or ``np.random.Generator`` for the angular noise;
-            None means fresh, unpredictable noise.
-        dtype: floating dtype of X.
-
-    Returns:
-        X: (points_per_class * C, 2) array of ``dtype``.
-        y: (points_per_class * C,) int64 labels in 0 .. C - 1.
-    """
-    dtype = _check_float_dtype(dtype)
-    if points_per_class < 1 or num_classes < 1:
-        raise ValueError(
-            "points_per_class and num_classes must be at least 1, got "
-            f"{points_per_class} and {num_classes}"
-        )
-    rng = np.random.default_rng(seed)
-    n = points_per_class
-    X = np.zeros((n * num_classes, 2))
-    y = np.zeros(n * num_classes, dtype=np.int64)
-    radius = np.linspace(0.0, 1.0, n)
-    for j in range(num_classes):
-        rows = slice(n * j, n * (j + 1))
-        theta = np.linspace(j * 4, (j + 1) * 4, n) + rng.standard_normal(n) * 0.2
-        X[rows] = np.column_stack([radius * np.sin(theta), radius * np.cos(theta)])
-        y[rows] = j
-    return X.astype(dtype), y
-
-
-# ---------------------------------------------------------------------------
-# MNIST
-# ---------------------------------------------------------------------------
+from .dtypes import check_float_dtype
 
 MNIST_TRAIN_SIZE = 60_000
 MNIST_TEST_SIZE = 10_000
@@ -230,7 +111,7 @@ def load_mnist(path=None, cache_dir=None, dtype=np.float32):
     Raises:
         MnistNotFoundError: no source worked (a FileNotFoundError).
     """
-    dtype = _check_float_dtype(dtype)
+    dtype = check_float_dtype(dtype)
     X_train, y_train, X_test, y_test = load_mnist_uint8(path=path, cache_dir=cache_dir)
     # Dividing straight into the target dtype avoids a float64 temporary.
     return (
