@@ -30,8 +30,9 @@ deadlines. The data loaders are the course_data package that the kit installs
 notebook.
 
 Which cells a notebook holds comes from course.toml: the functions of the
-modules its assignment writes (or adds to), and config.py's HYPERPARAMS for
-an assignment with settings.
+modules its assignment writes (or adds to), and config.py's entries of
+HYPERPARAMS for the tasks it grades (`HYPERPARAMS["mnist"] = ...`, a cell
+config-HYPERPARAMS-mnist).
 
 Cell ids (nbgrader's grade_id) say what a cell is, and the isolated grader
 relies on them to rebuild the package (grader/notebooks.py):
@@ -139,6 +140,16 @@ def _names_read(tree):
     return read - bound
 
 
+def _target_name(target):
+    """HYPERPARAMS for `HYPERPARAMS = ...`, HYPERPARAMS-xor for `HYPERPARAMS["xor"] = ...`."""
+    if isinstance(target, ast.Name):
+        return target.id
+    if (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)
+            and isinstance(target.slice, ast.Constant)):
+        return f"{target.value.id}-{target.slice.value}"
+    return ""
+
+
 def module_units(module, reference=REFERENCE):
     """The reference module's top-level definitions, imports and docstring left out."""
     text = solution_text((reference / f"{module}.py").read_text(), where=f"{module}.py")
@@ -159,7 +170,7 @@ def module_units(module, reference=REFERENCE):
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
             name = node.name
         else:
-            name = "_".join(t.id for t in getattr(node, "targets", []) if isinstance(t, ast.Name))
+            name = "_".join(_target_name(t) for t in getattr(node, "targets", []))
         source = "".join(lines[start:end]).rstrip("\n") + "\n"
         units.append(Unit(module, name, source, BEGIN_SOLUTION in source, _names_read(node)))
     return units
@@ -175,8 +186,6 @@ def _module_objects(module, reference=REFERENCE):
 
 def _belongs(assignment, module, unit):
     """Whether a reference unit is written in this assignment (course.toml decides)."""
-    if module == "config" and unit.name == "HYPERPARAMS" and assignment.settings:
-        return True
     return COURSE.owner(module, unit.name) is assignment
 
 
@@ -417,11 +426,11 @@ def build_notebook(assignment, reference=REFERENCE, lessons=LESSONS):
     sections = read_lesson(assignment.id, lessons)
     before = {arg: text for kind, arg, text, _ in sections if kind == "before"}
     owned = owned_units(assignment, reference)
-    known = {u.name for _, units in owned for u in units}
+    known = {u.name for _, units in owned for u in units if u.exercise}
     unknown = sorted(set(before) - known)
     if unknown:
-        raise ValueError(f"lessons/{assignment.id}.md: no function {unknown} among what "
-                         f"{assignment.id} writes")
+        raise ValueError(f"lessons/{assignment.id}.md: `before` names {unknown}, which are not "
+                         f"exercises of {assignment.id} (it has {sorted(known)})")
     checks = CHECKS[assignment.id]
     cells = [markdown_cell(text) for kind, _, text, _ in sections if kind == "intro"]
 

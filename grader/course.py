@@ -29,6 +29,7 @@ COURSE_FILE = KIT_ROOT / "course.toml"
 KEYS = {"id", "title", "notebook", "modules", "functions", "settings", "checks", "builds_on",
         "tasks", "methods", "attributes"}
 REQUIRED = ("id", "title", "notebook", "checks")
+SETTINGS = "HYPERPARAMS"  # config.py's dict of task settings
 
 
 class CourseError(ValueError):
@@ -98,9 +99,16 @@ class Course:
         raise KeyError(f"no assignment of course.toml writes {module}.py")
 
     def owner(self, module, name):
-        """The assignment that asks for `name` of `module` (a later one may add to a module)."""
+        """The assignment that asks for `name` of `module` (a later one may add to a module).
+
+        config.py's settings are named like their notebook cells: HYPERPARAMS-mnist is
+        the entry HYPERPARAMS["mnist"], written in the assignment that grades it.
+        """
+        setting = name.removeprefix(f"{SETTINGS}-") if name.startswith(f"{SETTINGS}-") else None
         for assignment in self:
             if name in assignment.functions.get(module, ()):
+                return assignment
+            if module == "config" and setting in assignment.settings:
                 return assignment
         return self.module_owner(module)
 

@@ -122,29 +122,31 @@ def _definitions(source):
 def collect_modules(notebooks):
     """(module -> code, given name -> definition, notes) from the notebooks' cells.
 
-    When several notebooks hold the same module (config.py's HYPERPARAMS is in
-    assignments 5 and 6), the notebook of the latest assignment wins.
+    A module's code is the cells named `<module>-...` of every notebook, in
+    course order: layers.py gathers assignment 2's layers and assignment 7's
+    batch normalization, config.py each assignment's entries of HYPERPARAMS.
+    A cell found in two notebooks is taken from the first and noted.
     """
-    modules, owner, given, notes = {}, {}, {}, []
+    cells_of, origin, given, notes = {}, {}, {}, []
     for path in sorted(notebooks, key=lambda p: (_assignment_of(p), str(p))):
         try:
             cells = list(_cells(path))
         except (OSError, ValueError) as error:
             notes.append(f"{Path(path).name}: not a readable notebook ({error})")
             continue
-        found = {}
         for grade_id, source in cells:
             prefix, _, rest = grade_id.partition("-")
             if prefix in MODULES:
-                found.setdefault(prefix, []).append(_clean(source))
+                if grade_id in origin:
+                    notes.append(f"{grade_id}: taken from {Path(origin[grade_id]).name}, not "
+                                 f"from {Path(path).name}, which holds it too")
+                    continue
+                origin[grade_id] = path
+                cells_of.setdefault(prefix, []).append(_clean(source))
             elif prefix == "given":
                 given.update(_definitions(_clean(source)))
-        for module, parts in found.items():
-            if module in owner:
-                notes.append(f"{module}.py: taken from {Path(path).name}, "
-                             f"not {Path(owner[module]).name} (the later assignment)")
-            modules[module] = "\n\n\n".join(part.strip("\n") for part in parts) + "\n"
-            owner[module] = path
+    modules = {module: "\n\n\n".join(part.strip("\n") for part in parts) + "\n"
+               for module, parts in cells_of.items()}
     return modules, given, notes
 
 

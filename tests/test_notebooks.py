@@ -10,14 +10,15 @@ import pytest
 
 from authoring import notebooks
 from authoring.regions import BEGIN_SOLUTION, count_regions
+from grader.course import COURSE
 from grader.notebooks import extract_package
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "assignments" / "source"
 
 
-def _notebook(spec):
-    return json.loads((SOURCE / spec.assignment / f"{spec.notebook}.ipynb").read_text())
+def _notebook(assignment):
+    return json.loads((SOURCE / assignment.id / f"{assignment.notebook}.ipynb").read_text())
 
 
 def _cells(notebook, predicate=lambda meta: True):
@@ -44,21 +45,21 @@ def test_a_changed_reference_makes_the_notebooks_stale(tmp_path):
     assert changed["a1/activations.ipynb"] != (SOURCE / "a1" / "activations.ipynb").read_text()
 
 
-@pytest.mark.parametrize("spec", notebooks.NOTEBOOKS, ids=lambda s: s.assignment)
-def test_solution_cells_hold_exactly_the_reference_functions(spec):
-    notebook = _notebook(spec)
+@pytest.mark.parametrize("assignment", list(COURSE), ids=lambda a: a.id)
+def test_solution_cells_hold_exactly_the_reference_functions(assignment):
+    notebook = _notebook(assignment)
     solutions = {meta["grade_id"]: text for meta, text in _cells(notebook, lambda m: m["solution"])}
-    for module in spec.modules:
-        for unit in notebooks.module_units(module):
+    for module, units in notebooks.owned_units(assignment):
+        for unit in units:
             if unit.exercise:
                 assert solutions.pop(f"{module}-{unit.name}") == unit.source.rstrip("\n")
     assert not solutions, f"solution cells that are no reference function: {sorted(solutions)}"
     assert notebook["metadata"]["kernelspec"]["name"] == "python3"
 
 
-@pytest.mark.parametrize("spec", notebooks.NOTEBOOKS, ids=lambda s: s.assignment)
-def test_cells_follow_nbgrader_schema_and_tests_stand_alone(spec):
-    notebook = _notebook(spec)
+@pytest.mark.parametrize("assignment", list(COURSE), ids=lambda a: a.id)
+def test_cells_follow_nbgrader_schema_and_tests_stand_alone(assignment):
+    notebook = _notebook(assignment)
     ids = [meta["grade_id"] for meta, _ in _cells(notebook)]
     assert len(ids) == len(set(ids)), "grade_ids must be unique"
     hidden_cells = 0
@@ -75,12 +76,12 @@ def test_cells_follow_nbgrader_schema_and_tests_stand_alone(spec):
                 assert text.index("### END HIDDEN TESTS") > text.index("### BEGIN HIDDEN TESTS")
         elif not meta["solution"]:
             assert BEGIN_SOLUTION not in text, "read-only cells carry no solution markers"
-    if spec.assignment != "a6":
+    if assignment.id != "a6":
         assert hidden_cells > 0
 
 
 def test_the_a2_notebook_gives_the_earlier_functions_it_uses():
-    notebook = _notebook(notebooks.NOTEBOOKS[1])
+    notebook = _notebook(COURSE["a2"])
     is_given = lambda meta: meta["grade_id"].startswith("given-")  # noqa: E731
     given = "".join(text for _, text in _cells(notebook, is_given))
     for name in ("relu", "sigmoid", "leaky_relu", "leaky_relu_grad"):

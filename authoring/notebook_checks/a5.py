@@ -1,6 +1,8 @@
 """The notebook's autograded test cells of a5: network.py, optim.py, train.py and config.py."""
 
 
+from grader.tasks.settings import ACTIVATIONS, INITS, MLP_REQUIRED, OPTIMIZER_KEYS
+
 from . import Check
 
 
@@ -70,13 +72,13 @@ assert set(history["grad_norm"]) == set(params), "a gradient norm list per param
 assert history["loss"][-1] < history["loss"][0] / 5, "the loss should fall"
 assert accuracy(predict(params, X, "tanh"), y) == 1.0, "XOR should be learned (params updated)\"""",
           hidden=False, points=2),
-    Check("HYPERPARAMS", """\
-REQUIRED = {"hidden_sizes", "activation", "init", "epochs", "batch_size", "optimizer",
-            "optim_config", "l2"}
-assert set(HYPERPARAMS) >= {"xor", "moons", "spirals", "mnist"}, "one entry per task"
-for task, settings in HYPERPARAMS.items():
-    assert REQUIRED <= set(settings), f"{task}: missing {sorted(REQUIRED - set(settings))}"
-    assert settings["optimizer"] in ("sgd", "sgd_momentum", "adam"), f"{task}: unknown optimizer"
-    assert settings["init"] in ("he", "xavier", "small"), f"{task}: unknown init\"""",
-          hidden=False),
+    Check("HYPERPARAMS-spirals", f"""\
+for task in ("xor", "moons", "spirals"):
+    assert task in HYPERPARAMS, f"HYPERPARAMS has no entry {{task!r}}"
+    settings = HYPERPARAMS[task]
+    missing = set({MLP_REQUIRED!r}) - set(settings)
+    assert not missing, f"{{task}}: missing {{sorted(missing)}}"
+    assert settings["optimizer"] in {tuple(OPTIMIZER_KEYS)!r}, f"{{task}}: unknown optimizer"
+    assert settings["activation"] in {ACTIVATIONS!r}, f"{{task}}: unknown activation"
+    assert settings["init"] in {INITS!r}, f"{{task}}: unknown init\"""", hidden=False),
 ]
