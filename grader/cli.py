@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from .course import COURSE
 from .oracle import Oracle
 from .plugin import GraderPlugin
-from .course import COURSE
 from .rubric import RubricError, load_rubric
 from .sandbox.isolation import sandbox_description, sandbox_mode
 from .submission import SubmissionError, prepare_submission

@@ -31,6 +31,15 @@ IMPORT_FAILED = "your module could not be imported"
 HIDDEN_DETAILS = "wrong on hidden inputs (their values are not shown)"
 
 
+# The plugin of the run, in pytest's own stash (as pytest's junitxml keeps its state).
+GRADER = pytest.StashKey["GraderPlugin"]()
+
+
+def grader_of(config):
+    """The GraderPlugin of a pytest run (its submission, rubric, oracle and worker)."""
+    return config.stash[GRADER]
+
+
 class GraderPlugin:
     """State of one grading run: the submission, the rubric and the verdicts."""
 
@@ -66,8 +75,7 @@ class GraderPlugin:
     # ------------------------------------------------------------ pytest hooks
 
     def pytest_configure(self, config):
-        config.grader = self
-        config.addinivalue_line("markers", "points(n): the check's points, from the rubric")
+        config.stash[GRADER] = self
         config.addinivalue_line("markers", "property_check: pays only with right results too")
 
     def pytest_collection_modifyitems(self, session, config, items):
@@ -86,8 +94,7 @@ class GraderPlugin:
                 entry = assignment.entry(check)
             except RubricError as error:  # a rubric that misses a check: say so, plainly
                 raise pytest.UsageError(f"rubric: {error}") from None
-            item.add_marker(pytest.mark.points(entry["points"]))
-            item.grader = {"assignment": assignment.id, "check": check, "entry": entry}
+            item.user_properties.append(("points", entry["points"]))  # into junit.xml
             keep.append(item)
             self.records[item.nodeid] = {
                 "assignment": assignment.id, "check": check,

@@ -169,15 +169,18 @@ def validate_assignment(assignment_id, data):
         points = entry.get("points", 0)
         if not isinstance(points, (int, float)) or points < 0:
             raise RubricError(f"{where}: [checks] {pattern!r}: points must be a number >= 0")
+    from .tasks import TASKS  # noqa: PLC0415 - the tasks import the rubric's error
+
     for task, table in data.get("tasks", {}).items():
         at = f"{where}: [tasks.{task}]"
+        if task not in TASKS:
+            raise RubricError(f"{at}: no such task (the tasks are {', '.join(sorted(TASKS))})")
         _unknown(table, TASK_KEYS, at)
         for required in ("threshold", "budget_seconds"):
             if required not in table:
                 raise RubricError(f"{at}: missing {required!r}")
-        _fraction(table["threshold"], f"{at} threshold")
+        TASKS[task].validate_table(table, at)
         if "partial_threshold" in table:
-            _fraction(table["partial_threshold"], f"{at} partial_threshold")
             _fraction(table.get("partial_credit", 0.5), f"{at} partial_credit", low_open=False)
         if not isinstance(table["budget_seconds"], (int, float)) or table["budget_seconds"] <= 0:
             raise RubricError(f"{at}: budget_seconds must be a positive number of seconds")

@@ -3,12 +3,13 @@
 import numpy as np
 import pytest
 
+from ..plugin import grader_of
 from .support import seed_for
 
 
 @pytest.fixture
 def grader(request):
-    return request.config.grader
+    return grader_of(request.config)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from ..compare import CheckFailed, as_array, as_float, as_tuple
+from ..plugin import grader_of
 from ..sandbox.wire import describe_signature
 
 # Every value check runs twice: on public inputs (also in the student bundle,
@@ -33,7 +34,7 @@ def seed_for(request, label=""):
     seed = zlib.crc32(name.encode())
     case = getattr(request.node, "callspec", None) and request.node.callspec.params.get("case")
     if case == "hidden":
-        secret = request.config.grader.rubric.secrets.get("inputs", 0)
+        secret = grader_of(request.config).rubric.secrets.get("inputs", 0)
         seed = zlib.crc32(f"{secret}:{name}".encode())
     return seed
 
@@ -45,7 +46,7 @@ def is_public(request):
 
 def expected(request, label, compute):
     """The oracle's value for this check (recorded as a fixture when public)."""
-    oracle = request.config.grader.oracle
+    oracle = grader_of(request.config).oracle
     return oracle(f"{check_name(request)}/{label}", compute, public=is_public(request))
 
 

@@ -1,25 +1,26 @@
-"""Assignment 5: the graded training tasks XOR, moons and spirals.
+"""Assignment 5: the graded tasks XOR, moons and spirals (course.toml's tasks of a5).
 
 The student's own init_params, train and predict, with their config.HYPERPARAMS,
 trained by the grader in the worker; the accuracy is measured here (see
-training.py). Thresholds, partial credit and time budgets are the rubric's
-[tasks.NAME] tables in a5.toml.
+grader/tasks/mlp.py). Thresholds, partial credit and time budgets are the
+rubric's [tasks.NAME] tables in a5.toml.
 """
 
 import pytest
 
-from .training import check_history, judge_accuracy, task_table, training_run
+from ..course import COURSE
+from ..tasks.runs import check_task_history, judge_task
 
-TASKS = ["xor", "moons", "spirals"]
+TASKS = COURSE["a5"].tasks
 
 
 @pytest.mark.parametrize("task", TASKS)
-def test_task_accuracy(request, rubric, task):
+def test_task_accuracy(request, task):
     """Accuracy of the trained network: full credit from the threshold, maybe partial below."""
-    judge_accuracy(training_run(request, task), task_table(rubric, task))
+    judge_task(request, task)
 
 
 @pytest.mark.parametrize("task", TASKS)
 def test_task_history(request, task):
     """The history train returned: the SPEC's keys, one finite entry per epoch."""
-    check_history(training_run(request, task))
+    check_task_history(request, task)

@@ -8,18 +8,19 @@ threshold, partial credit, time budget and memory limit are a6.toml's
 
 import pytest
 
-from .training import check_history, judge_accuracy, task_table, training_run
+from ..course import COURSE
+from ..tasks.runs import check_task_history, judge_task
 
-TASKS = ["mnist"]
+TASKS = COURSE["a6"].tasks
 
 
 @pytest.mark.parametrize("task", TASKS)
-def test_task_accuracy(request, rubric, task):
+def test_task_accuracy(request, task):
     """Test accuracy of the trained network: full credit from the threshold, half above 90%."""
-    judge_accuracy(training_run(request, task), task_table(rubric, task))
+    judge_task(request, task)
 
 
 @pytest.mark.parametrize("task", TASKS)
 def test_task_history(request, task):
     """The history train returned: the SPEC's keys, one finite entry per epoch."""
-    check_history(training_run(request, task))
+    check_task_history(request, task)

@@ -4,6 +4,12 @@ Every call has a wall-clock timeout enforced here; a call that crashes, exits,
 hangs or blows its memory kills only its worker, and the next call starts a
 fresh one. A submission has a total time budget; once it is spent, the
 remaining calls fail at once, so grading always ends.
+
+Objects the student's code makes stay in the worker behind handles (Refs).
+The trusted side reaches their members by name (method, getattr, setattr,
+getitem, setitem, or a Program of such steps); a name must be one that
+course.toml lists for some assignment's classes (its `methods` and
+`attributes`), so the protocol reaches what SPEC.md names and nothing else.
 """
 
 import os
@@ -13,6 +19,7 @@ import subprocess
 import threading
 import time
 
+from ..course import COURSE
 from . import wire
 from .isolation import (
     Limits,
@@ -23,6 +30,22 @@ from .isolation import (
     sandbox_mode,
     worker_command,
 )
+
+# The arithmetic a Value of assignment 10 needs, and calling an object (model(x)).
+OPERATORS = frozenset({
+    "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
+    "__rtruediv__", "__pow__", "__neg__", "__call__"})
+
+
+def member_allowed(name):
+    """Whether the object protocol may reach this member (course.toml's names, the operators)."""
+    return name in COURSE.methods or name in COURSE.attributes or name in OPERATORS
+
+
+def _check_member(name, kind):
+    if not isinstance(name, str) or not member_allowed(name):
+        raise ValueError(f"{kind} {name!r} is not among the names course.toml lists for the "
+                         "course's classes (methods, attributes)")
 
 
 class WorkerFault(Exception):
@@ -140,6 +163,72 @@ class Session:
         answer = self._request({"op": "batch", "calls": calls}, timeout, limits,
                                refs=_refs_in(arg_lists))
         return [self._result(a) for a in _expect_list(answer.get("value"), len(calls))]
+
+    # ------------------------------------------------------------ objects by handle
+
+    def method(self, ref, name, *args, timeout=None, keep=False, limits=None, **kwargs):
+        """ref.name(*args, **kwargs) in the worker; the decoded value (Refs for objects)."""
+        _check_member(name, "method")
+        request = {"op": "method", "ref": ref, "name": name, "args": list(args),
+                   "kwargs": dict(kwargs), "keep": bool(keep)}
+        return self._object_request(request, timeout, limits, (ref, args, kwargs))
+
+    def repeat(self, ref, name, *args, times, timeout=None, keep=True):
+        """x = ref; `times` over, x = x.name(*args); returns x (a Ref with keep=True).
+
+        A chain of 100,000 Values, each made by the student's own operator from the last.
+        """
+        _check_member(name, "method")
+        request = {"op": "repeat", "ref": ref, "name": name, "args": list(args),
+                   "times": int(times), "keep": bool(keep)}
+        return self._object_request(request, timeout, None, (ref, args))
+
+    def getattr(self, ref, name, timeout=None, keep=False):
+        """ref.name as data (a dict of arrays, a float), or a Ref with keep=True."""
+        _check_member(name, "attribute")
+        request = {"op": "getattr", "ref": ref, "name": name, "keep": bool(keep)}
+        return self._object_request(request, timeout, None, (ref,))
+
+    def setattr(self, ref, name, value, timeout=None):
+        _check_member(name, "attribute")
+        request = {"op": "setattr", "ref": ref, "name": name, "value": value}
+        return self._object_request(request, timeout, None, (ref, value))
+
+    def getitem(self, ref, key, timeout=None, keep=False):
+        request = {"op": "getitem", "ref": ref, "key": key, "keep": bool(keep)}
+        return self._object_request(request, timeout, None, (ref, key))
+
+    def setitem(self, ref, key, value, timeout=None):
+        """ref[key] = value: a weight set through a module's params dict, say."""
+        request = {"op": "setitem", "ref": ref, "key": key, "value": value}
+        return self._object_request(request, timeout, None, (ref, key, value))
+
+    def run(self, program, timeout=None, limits=None):
+        """Run a Program in one round trip; {step index: Result} of the steps it returns.
+
+        The steps run in order and stop at the first that raises: its Result
+        holds the StudentError, and later steps have none.
+        """
+        request = {"op": "program", "steps": program.steps}
+        answer = self._request(request, timeout, limits, refs=_refs_in(program.steps))
+        value = answer.get("value") if isinstance(answer, dict) else None
+        if isinstance(answer, dict) and "fault" in answer:
+            raise WorkerFault(f"the grader's request failed in the worker: {answer['fault']}")
+        if not isinstance(value, list) or len(value) > len(program.steps):
+            raise WorkerFault("the worker sent a malformed program answer")
+        results = {}
+        for item in value:
+            if (not isinstance(item, list) or len(item) != 2 or type(item[0]) is not int
+                    or not 0 <= item[0] < len(program.steps)):
+                raise WorkerFault("the worker sent a malformed program answer")
+            results[item[0]] = self._result(item[1])
+        return results
+
+    def _object_request(self, request, timeout, limits, arguments):
+        for ref in _refs_in(arguments):
+            self._check_ref(ref)
+        answer = self._request(request, timeout, limits, refs=_refs_in(arguments))
+        return self._result(answer).unwrap()
 
     def attr(self, target, timeout=None):
         """A module attribute of the submission (config.HYPERPARAMS), as data."""
@@ -392,8 +481,13 @@ def _hang_key(request):
 
     mlp_forward(params, X, "sigmoid") hanging in the student's sigmoid says
     nothing about mlp_forward(params, X, "relu"); the arrays do not matter.
+    A method is named by its object's type: Sequential.forward.
     """
     call = request if "target" in request else next(iter(request.get("calls", [])), None)
+    if request.get("op") in ("method", "getattr", "setattr") and isinstance(
+            request.get("ref"), wire.Ref):
+        call = {"target": f"{request['ref'].type}.{request['name']}",
+                "args": request.get("args", []), "kwargs": request.get("kwargs", {})}
     if not isinstance(call, dict) or not call.get("target"):
         return None
     options = [a for a in call.get("args", []) if isinstance(a, str)]
@@ -403,6 +497,55 @@ def _hang_key(request):
 
 class _Timeout(Exception):
     pass
+
+
+class Program:
+    """Steps for the worker to run in one round trip, each able to name earlier results.
+
+        program = Program()
+        a = program.call("autograd.Value", 2.0)     # a handle to step 0's result
+        b = program.method(a, "__mul__", 3.0)
+        program.method(b, "backward")
+        program.getattr(a, "grad", returns=True)
+        results = session.run(program)              # {3: Result(value=3.0)}
+
+    Handles (wire.Step) may appear anywhere in later steps' arguments. Only the
+    steps made with returns=True send their value back (keep=True: as a Ref).
+    """
+
+    def __init__(self):
+        self.steps = []
+
+    def _add(self, step, returns, keep):
+        if returns:
+            step["return"] = True
+        if keep:
+            step["keep"] = True
+        self.steps.append(step)
+        return wire.Step(len(self.steps) - 1)
+
+    def call(self, target, *args, returns=False, keep=False, **kwargs):
+        return self._add({"op": "call", "target": target, "args": list(args),
+                          "kwargs": dict(kwargs)}, returns, keep)
+
+    def method(self, obj, name, *args, returns=False, keep=False, **kwargs):
+        _check_member(name, "method")
+        return self._add({"op": "method", "ref": obj, "name": name, "args": list(args),
+                          "kwargs": dict(kwargs)}, returns, keep)
+
+    def getattr(self, obj, name, returns=False, keep=False):
+        _check_member(name, "attribute")
+        return self._add({"op": "getattr", "ref": obj, "name": name}, returns, keep)
+
+    def setattr(self, obj, name, value):
+        _check_member(name, "attribute")
+        return self._add({"op": "setattr", "ref": obj, "name": name, "value": value}, False, False)
+
+    def getitem(self, obj, key, returns=False, keep=False):
+        return self._add({"op": "getitem", "ref": obj, "key": key}, returns, keep)
+
+    def setitem(self, obj, key, value):
+        return self._add({"op": "setitem", "ref": obj, "key": key, "value": value}, False, False)
 
 
 def _death_message(status, limits):

@@ -24,6 +24,7 @@ Values are trees of:
     {"$data": name}                         an array file the sandbox mounts read-only
     {"$rng": seed}                          np.random.default_rng(seed)
     {"$dtype": name}                        np.dtype(name)
+    {"$step": k}                            in a program: the result of its step k
 """
 
 import inspect
@@ -35,6 +36,7 @@ import struct
 import numpy as np
 
 MAX_HEADER_BYTES = 16 * 2**20
+MAX_REQUEST_HEADER_BYTES = 256 * 2**20  # what the worker reads from the grader (programs)
 # Arrays of one message, in total. The trusted side holds a whole answer in
 # memory, so this bounds what a hostile worker can make it allocate; the
 # largest honest answer (a network's parameters, MNIST predictions) is tens of MB.
@@ -43,9 +45,10 @@ MAX_NPY_HEADER_BYTES = 10_000  # NumPy's own default bound for .npy headers
 MAX_DIMENSIONS = 32
 MAX_DEPTH = 32
 MAX_NODES = 200_000
+MAX_REQUEST_NODES = 20_000_000  # a program of 100,000 steps, decoded by the worker
 NUMERIC_KINDS = "biuf"
 _LENGTH = struct.Struct(">Q")
-GRADER_ONLY = ("$fn", "$data", "$rng", "$dtype")
+GRADER_ONLY = ("$fn", "$data", "$rng", "$dtype", "$step")
 
 
 class WireError(Exception):
@@ -99,6 +102,16 @@ class Rng(Special):
 
     def node(self, encode_child):
         return {"$rng": self.seed}
+
+
+class Step(Special):
+    """The result of step k of a program (see client.Program), named by a later step."""
+
+    def __init__(self, index):
+        self.index = int(index)
+
+    def node(self, encode_child):
+        return {"$step": self.index}
 
 
 class DType(Special):
@@ -195,7 +208,7 @@ def _write_all(fd, data):
 # ---------------------------------------------------------------- decoding
 
 
-def read_message(read_exactly):
+def read_message(read_exactly, max_header=MAX_HEADER_BYTES):
     """Read one message with `read_exactly(n) -> bytes or bytearray`; returns (body, arrays).
 
     Every length is checked before anything of that size is allocated, and an
@@ -204,7 +217,7 @@ def read_message(read_exactly):
     and raises WireError instead of anything else.
     """
     (head_length,) = _LENGTH.unpack(read_exactly(_LENGTH.size))
-    if head_length > MAX_HEADER_BYTES:
+    if head_length > max_header:
         raise WireError(f"header of {head_length} bytes is too large")
     try:
         head = json.loads(read_exactly(head_length))
@@ -259,7 +272,7 @@ def _read_array(blob):
     return array
 
 
-def decode(body, arrays, resolve=None):
+def decode(body, arrays, resolve=None, max_nodes=MAX_NODES):
     """Decode a tree.
 
     Args:
@@ -267,13 +280,15 @@ def decode(body, arrays, resolve=None):
         resolve: callable(node) for the grader-to-worker nodes ($fn, $data,
             $rng) and refs; None means refs become Ref objects and the
             grader-only nodes are refused (the trusted side).
+        max_nodes: the most values a tree may hold (the worker accepts the
+            grader's larger programs; the trusted side keeps MAX_NODES).
     """
     nodes = 0
 
     def dec(node, depth):
         nonlocal nodes
         nodes += 1
-        if nodes > MAX_NODES or depth > MAX_DEPTH:
+        if nodes > max_nodes or depth > MAX_DEPTH:
             raise WireError("value too large or nested too deeply")
         if node is None or type(node) in (bool, int, float, str):
             return node

@@ -11,6 +11,16 @@ Everything in this file is the grader's code, but it runs beside the student's,
 so nothing it sends is trusted: a student who rewrites it can only change the
 data the grader then checks.
 
+Objects (a module of assignment 7, a Value of assignment 10) stay here too:
+the grader constructs them by calling a class (`call` with keep), then calls
+their methods, reads and sets their attributes and the items of their dicts
+by handle (`method`, `getattr`, `setattr`, `getitem`, `setitem`), one request
+at a time or as a `program` of steps that name earlier steps' results; and
+`repeat` applies one method to its own result again and again (a chain of
+100,000 Values, built by the student's own operators). Only public names and
+the arithmetic operators a Value needs can be reached; the grader checks the
+names against course.toml before it sends them.
+
 Usage: python worker.py SUBMISSION_PARENT PACKAGE REQUEST_FD RESPONSE_FD DATA_DIR
 """
 
@@ -27,6 +37,13 @@ import numpy as np  # noqa: E402
 import wire  # noqa: E402
 
 MAX_ITEMS = 100_000  # items taken from a generator
+MAX_STEPS = 500_000  # steps of one program
+# The dunder methods the object protocol may call: a Value's arithmetic, and calling an object.
+OPERATORS = frozenset({
+    "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
+    "__rtruediv__", "__pow__", "__neg__", "__call__"})
+OBJECT_OPS = ("method", "getattr", "setattr", "getitem", "setitem", "repeat")
+MAX_REPEAT = 10_000_000
 
 
 class Worker:
@@ -85,6 +102,8 @@ class Worker:
             return np.dtype(str(node["$dtype"]))
         if "$fn" in node:
             return DeferredFunction(str(node["$fn"]), decode_child(node.get("args")))
+        if "$step" in node:
+            return StepResult(int(node["$step"]))
         raise ValueError("unknown node")
 
     # ------------------------------------------------------------ requests
@@ -92,13 +111,15 @@ class Worker:
     def serve(self):
         while True:
             try:
-                body, arrays = wire.read_message(self.read_exactly)
+                body, arrays = wire.read_message(self.read_exactly,
+                                                 max_header=wire.MAX_REQUEST_HEADER_BYTES)
             except EOFError:
                 return
             started = time.perf_counter()
             sequence = _sequence_of(body)  # read first: decoding the rest may fail
             try:
-                request = wire.decode(body, arrays, resolve=self.resolve)
+                request = wire.decode(body, arrays, resolve=self.resolve,
+                                      max_nodes=wire.MAX_REQUEST_NODES)
                 answer = self.handle(request)
             except Exception as error:  # the grader's own request failed here
                 answer = {"fault": f"{type(error).__name__}: {error}"}
@@ -120,7 +141,79 @@ class Worker:
             return {"value": [self.call(call) for call in request["calls"]]}
         if op in ("call", "attr", "signature"):
             return self.call(request)
+        if op in OBJECT_OPS:
+            return self.on_object(request)
+        if op == "program":
+            return self.program(request)
         raise ValueError(f"unknown op {op!r}")
+
+    def on_object(self, request, results=None):
+        """A method call, attribute or item of an object kept here; student errors become data."""
+        started = time.perf_counter()
+        try:
+            obj = _resolved(request["ref"], results)
+            name = request.get("name")
+            if request["op"] in ("method", "getattr", "setattr", "repeat"):
+                _check_member(name)
+            if request["op"] == "repeat":  # x = x.name(*args), times over: a deep graph
+                times = request.get("times")
+                if type(times) is not int or not 0 <= times <= MAX_REPEAT:
+                    raise ValueError("repeat needs 0 <= times <= MAX_REPEAT")
+                args = [_resolved(a, results) for a in request.get("args", [])]
+                value = obj
+                for _ in range(times):
+                    value = getattr(value, name)(*args)
+            elif request["op"] == "method":
+                args = [_resolved(a, results) for a in request.get("args", [])]
+                kwargs = {k: _resolved(v, results) for k, v in request.get("kwargs", {}).items()}
+                with warnings.catch_warnings(record=True), \
+                        np.errstate(over="warn", invalid="warn", divide="warn", under="ignore"):
+                    warnings.simplefilter("always")
+                    value = getattr(obj, name)(*args, **kwargs)
+            elif request["op"] == "getattr":
+                value = getattr(obj, name)
+            elif request["op"] == "setattr":
+                setattr(obj, name, _resolved(request["value"], results))
+                value = None
+            elif request["op"] == "getitem":
+                value = obj[_resolved(request["key"], results)]
+            else:
+                obj[_resolved(request["key"], results)] = _resolved(request["value"], results)
+                value = None
+            answer = {"value": self.keep(value) if request.get("keep") else value}
+        except BaseException as error:  # noqa: B036 -- sys.exit and KeyboardInterrupt too
+            answer = {"error": self.describe(error)}
+        answer["seconds"] = time.perf_counter() - started
+        return answer
+
+    def program(self, request):
+        """Steps run in order, each on the results of earlier ones; stops at the first error.
+
+        Returns the answers of the steps marked "return" (and of a step that failed),
+        each with its step's index: {"value": [[index, answer], ...]}.
+        """
+        steps = request["steps"]
+        if not isinstance(steps, list) or len(steps) > MAX_STEPS:
+            raise ValueError("a program is a list of at most MAX_STEPS steps")
+        results, answers = [], []
+        for index, step in enumerate(steps):
+            if step["op"] == "call":
+                step = dict(step, args=[_resolved(a, results) for a in step.get("args", [])],
+                            kwargs={k: _resolved(v, results)
+                                    for k, v in step.get("kwargs", {}).items()})
+                answer = self.call(dict(step, keep=False))
+            elif step["op"] in OBJECT_OPS:
+                answer = self.on_object(dict(step, keep=False), results)
+            else:
+                raise ValueError(f"a program step cannot be {step['op']!r}")
+            if "error" in answer:
+                answers.append([index, answer])
+                break
+            results.append(answer["value"])
+            if step.get("return"):
+                value = answer["value"]
+                answers.append([index, {"value": self.keep(value) if step.get("keep") else value}])
+        return {"value": answers}
 
     def call(self, request):
         """Run one request against the student's code; student errors become data."""
@@ -190,6 +283,42 @@ class Worker:
             "function": student[-1].name if student else None,  # where it was raised
             "import_error": isinstance(error, (ImportError, SyntaxError)),
         }
+
+
+class StepResult:
+    """{"$step": k} in a program: the result of its step k, filled in when the step has run."""
+
+    def __init__(self, index):
+        self.index = index
+
+
+def _resolved(value, results):
+    """A program's argument with every StepResult replaced by that step's result.
+
+    Containers are rebuilt only when they hold a StepResult: a kept dict passed by
+    handle must stay that very dict (the callee may update it in place).
+    """
+    if isinstance(value, StepResult):
+        if results is None or not 0 <= value.index < len(results):
+            raise LookupError(f"step {value.index} has no result (yet)")
+        return results[value.index]
+    if type(value) in (list, tuple):
+        items = [_resolved(v, results) for v in value]
+        if any(new is not old for new, old in zip(items, value)):
+            return type(value)(items)
+    elif type(value) is dict:
+        items = {k: _resolved(v, results) for k, v in value.items()}
+        if any(items[k] is not v for k, v in value.items()):
+            return items
+    return value
+
+
+def _check_member(name):
+    """Only public names and the operators of OPERATORS: never __class__, __globals__, ..."""
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"not a member name: {name!r}")
+    if name.startswith("_") and name not in OPERATORS:
+        raise ValueError(f"the object protocol does not reach private names ({name})")
 
 
 class DeferredFunction:

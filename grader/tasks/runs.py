@@ -1,0 +1,140 @@
+"""One graded task, run once per grading session: settings, training, metric, report data.
+
+The check modules call training_run(request, "moons") from each check of a
+task (its metric, its history); the first call runs the task and keeps the
+TrainingRun in pytest's stash, so the checks may run in any order or alone.
+Whatever ends a run early (a wrong setting, a crash, the budget) is kept and
+re-raised by every check of the task, each scoring 0 with the same reason.
+"""
+
+import re
+import zlib
+
+import pytest
+
+from ..compare import CheckFailed
+from ..course import COURSE
+from ..plugin import grader_of
+from ..sandbox.client import StudentError
+from . import TASKS, progress
+from .base import Job, TrainingRun
+from .budget import Budget
+from .settings import entry_of
+
+_RUNS = pytest.StashKey[dict]()  # per grading session: task name -> TrainingRun
+_HYPERPARAMS = pytest.StashKey[object]()  # the student's HYPERPARAMS, read once
+
+
+def task_table(rubric, name):
+    """The rubric's [tasks.NAME] table of a task."""
+    return rubric.assignments[COURSE.task_owner(name).id].tasks[name]
+
+
+def training_run(request, name):
+    """The task's run, done once per grading session and shared by its checks."""
+    runs = request.config.stash.setdefault(_RUNS, {})
+    if name not in runs:
+        runs[name] = _run(request.config, TASKS[name])
+    return runs[name]
+
+
+def judge_task(request, name):
+    """The metric's check: full credit from the threshold, maybe partial below."""
+    task = TASKS[name]
+    task.judge(training_run(request, name), task_table(grader_of(request.config).rubric, name))
+
+
+def check_task_history(request, name):
+    """The history's check: the SPEC's form, and values that belong to this run."""
+    run = training_run(request, name)
+    if run.history is None and run.failure is not None:
+        raise run.failure
+    run.task.check_history(run)
+
+
+def _run(config, task):
+    grader = grader_of(config)
+    rubric = grader.rubric
+    assignment = COURSE.task_owner(task.name).id
+    table = task_table(rubric, task.name)
+    session = grader.student()
+    run = TrainingRun(task)
+    budget = Budget(table["budget_seconds"], session)
+    job = Job(config=config, session=session, budget=budget,
+              limits=rubric.limits_for(assignment, task.name),
+              seed=zlib.crc32(task.name.encode()), secrets=rubric.secrets, run=run)
+    try:
+        entry = entry_of(student_hyperparams(config), task.name, COURSE.tasks)
+        run.settings = task.settings(entry, f"HYPERPARAMS[{task.name!r}]")
+        progress.announce(config, task, f"{task.title}: training with your HYPERPARAMS "
+                                        f"(time budget {budget.seconds:g} s) ...")
+        try:
+            task.train(job)
+        except StudentError as error:
+            if error.not_implemented:
+                raise CheckFailed(f"{_failed_function(error)} is not implemented yet (raises "
+                                  f"NotImplementedError); the {task.title} task calls your "
+                                  f"{', '.join(m + '.py' for m in task.calls)}") from None
+            raise
+        finally:
+            run.seconds = budget.spent
+        run.value = task.evaluate(job)
+        if budget.spent > budget.seconds:
+            raise CheckFailed(f"over the time budget: building, training and predicting took "
+                              f"{budget.spent:.1f} s, the task allows {budget.seconds:g} s")
+        progress.announce(config, task, f"{task.title}: {task.metric} {task.show(run.value)} "
+                                        f"in {run.seconds:.1f} s")
+        task.after(job)
+        grader.artifacts[task.name] = _artifact(job, table)
+    except Exception as error:  # noqa: BLE001 - kept, and re-raised by each check of the task
+        run.failure = error
+        grader.artifacts[task.name] = _failed_artifact(job, error)
+    return run
+
+
+def _artifact(job, table):
+    run, task = job.run, job.run.task
+    artifact = {"metric": task.metric, "value": run.value, "lower_is_better": task.lower_is_better,
+                "threshold": float(table["threshold"]), "seconds": round(run.seconds, 3),
+                "budget_seconds": float(table["budget_seconds"]), "measured_on": task.measured_on}
+    if "partial_threshold" in table:
+        artifact["partial_threshold"] = float(table["partial_threshold"])
+    artifact.update(task.artifact(job, table))
+    return artifact
+
+
+def _failed_artifact(job, error):
+    from .history import plain_history  # noqa: PLC0415
+
+    message = getattr(error, "message", None) or str(error) or type(error).__name__
+    artifact = {"error": message.splitlines()[0][:300] if message else "failed",
+                "seconds": round(job.run.seconds, 3), "metric": job.run.task.metric}
+    if job.run.history is not None:
+        artifact["history"] = plain_history(job.run.history)
+    return artifact
+
+
+def student_hyperparams(config):
+    """config.HYPERPARAMS, read from the worker once per grading session."""
+    if _HYPERPARAMS not in config.stash:
+        try:
+            config.stash[_HYPERPARAMS] = grader_of(config).student().attr("config.HYPERPARAMS")
+        except StudentError as error:
+            if error.import_error:  # config.py itself is broken: the plugin explains it
+                config.stash[_HYPERPARAMS] = error
+            else:
+                config.stash[_HYPERPARAMS] = CheckFailed(
+                    f"config.HYPERPARAMS could not be read ({error.type}: {error.message}); "
+                    "config.py must define the dict HYPERPARAMS")
+    value = config.stash[_HYPERPARAMS]
+    if isinstance(value, BaseException):
+        raise value
+    return value
+
+
+def _failed_function(error):
+    """The innermost function of the student's traceback (where NotImplementedError came from)."""
+    if error.function:
+        return error.function
+    names = re.findall(r", in (\w+)\n", error.traceback + "\n")
+    return names[-1] if names else "a function the task needs"
