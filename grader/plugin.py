@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from . import hints
 from .compare import CheckFailed
 from .oracle import FixtureMissing
 from .rubric import RubricError
@@ -114,6 +115,13 @@ class GraderPlugin:
             self.records.pop(item.nodeid, None)
 
     @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item):
+        """Each check is diagnosed with the hint rules of its own assignment (hints.scope)."""
+        record = self.records.get(item.nodeid)
+        with hints.scope(record["assignment"] if record else None):
+            yield
+
+    @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
         outcome = yield
         report = outcome.get_result()
@@ -140,12 +148,9 @@ class GraderPlugin:
     # ------------------------------------------------------------ verdicts
 
     def _verdict(self, record, item, call, report):
-        credit_property = dict(item.user_properties).get("credit")
-        hint_property = dict(item.user_properties).get("hint")
         if report.passed:
-            credit = 1.0 if credit_property is None else float(credit_property)
-            record.update(status="passed" if credit >= 1 else "partial", message="ok",
-                          hint=hint_property)
+            credit = 1.0
+            record.update(status="passed", message="ok", hint=None)
         elif report.skipped:
             record.update(status="skipped", message=_skip_reason(report), score=0.0)
             return
@@ -159,11 +164,8 @@ class GraderPlugin:
             if message.startswith("internal error"):
                 self.internal_errors += 1
             record.update(status="partial" if credit > 0 else "failed", message=message,
-                          hint=hint or hint_property,
-                          compared_values=isinstance(error, CheckFailed))
+                          hint=hint, compared_values=isinstance(error, CheckFailed))
         record["score"] = round(record["max_score"] * max(0.0, min(1.0, credit)), 4)
-        if record["status"] == "partial" and record["message"] == "ok":
-            record["message"] = "partial credit"
 
     # ------------------------------------------------------------ results
 
@@ -184,6 +186,7 @@ class GraderPlugin:
                 "output": output[:MAX_MESSAGE], "visibility": record["visibility"],
                 "extra_data": {"assignment": record["assignment"], "check": record["check"],
                                "outcome": record["status"], "hint": record.get("hint"),
+                               "hint_rule": hints.rule_of(record.get("hint")),
                                "seconds": round(record["seconds"], 4)},
             })
         score = round(sum(t["score"] for t in tests), 4)

@@ -116,12 +116,12 @@ def known_mistakes(mistakes):
 
     Args:
         mistakes: {rule name: what the mistake would return}. For a rule of
-            grader/hints.py (e.g. "forward_difference") the value alone; for a
+            grader/hints/ (e.g. "forward_difference") the value alone; for a
             mistake only this check knows, (value, the sentence naming it).
 
     Returns:
         context entries for expect_array / expect_close_float: the values as
-        "alternatives" (matched by the rules of hints.py) and a rule for each
+        "alternatives" (matched by the rules of grader/hints/) and a rule for each
         check-specific mistake as "extra_rules".
     """
     alternatives, rules = {}, []

@@ -29,7 +29,7 @@ def _hint_context(function, z):
     """What known mistakes would return for z, so a hint can name the one made.
 
     Plain NumPy on the trusted side: each array is one classic mistake (see
-    grader/hints.py for the sentences).
+    grader/hints/ for the sentences).
     """
     alternatives = {}
     if function == "tanh_grad":

@@ -164,7 +164,7 @@ def test_mse_loss(student, request, rng, output, case):
     want_loss, want_dpred = expected(request, "out",
                                      lambda R: _reference(R, "mse_loss", pred, target))
     loss, dpred = _call(student, "mse_loss", pred, target)
-    # Summed, averaged over the rows only, the factor 2 missing: hints.py's generic
+    # Summed, averaged over the rows only, the factor 2 missing: grader/hints/generic.py's
     # rules (times_size, per_row_not_per_element, half) recognise them from N and size.
     context = {"N": N, "size": pred.size, "inputs": [pred, target]}
     if output == "loss":

@@ -249,7 +249,7 @@ def read_verdict(mutant, results, seconds=0.0):
             verdict.failed.append(check)
             sentence = test["extra_data"].get("hint")
             if sentence:
-                verdict.hints.append((check, hints.rule_named_by(sentence), sentence))
+                verdict.hints.append((check, test["extra_data"].get("hint_rule"), sentence))
     return verdict
 
 
