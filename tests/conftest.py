@@ -18,7 +18,7 @@ if REPO_ROOT not in sys.path:
 @pytest.fixture(scope="session")
 def reference_run(tmp_path_factory):
     """(exit status, results.json) of grading reference/ on every check but training tasks."""
-    from grader_runs import REFERENCE, grade_without_training
+    from grading import REFERENCE, grade_without_training
 
     status, results, process = grade_without_training(REFERENCE,
                                                       tmp_path_factory.mktemp("reference"))
@@ -31,7 +31,7 @@ def stubs_run(tmp_path_factory):
     """(exit status, results.json, wall seconds) of grading student_stubs/ the same way."""
     import time
 
-    from grader_runs import STUBS, grade_without_training
+    from grading import STUBS, grade_without_training
 
     started = time.perf_counter()
     status, results, process = grade_without_training(STUBS, tmp_path_factory.mktemp("stubs"))

@@ -15,19 +15,20 @@ import sys
 
 import numpy as np
 import pytest
-from grader_runs import (
+from grading import (
     ALTERNATIVES,
-    FAST,
     REFERENCE,
     STUBS,
     copy_package,
+    defined_names,
     gradable_assignments,
     grade,
     grade_without_training,
-    overlay_alternatives,
+    overlay,
     replace_once,
     run_grader,
     scores_by_check,
+    without_tasks,
     without_timings,
 )
 
@@ -101,9 +102,12 @@ def test_reference_scores_every_point_on_every_assignment(tmp_path):
 # ---------------------------------------------------------------- other implementations
 
 
+INDEPENDENT = ALTERNATIVES / "independent"
+
+
 def _overlaid_reference(tmp_path):
-    package = copy_package(REFERENCE, tmp_path / "alternative")
-    return package, overlay_alternatives(package)
+    package = overlay(INDEPENDENT, tmp_path / "alternative")
+    return package, {path.stem: defined_names(path) for path in INDEPENDENT.glob("*.py")}
 
 
 def _import_package(path, name):
@@ -120,7 +124,7 @@ def test_alternatives_really_differ_and_agree_with_the_reference(tmp_path):
     from reference import activations, layers, losses
 
     package, replaced = _overlaid_reference(tmp_path)
-    assert set(replaced) == {p.stem for p in ALTERNATIVES.glob("*.py")}
+    assert set(replaced) == {"activations", "layers", "losses"}
     alternative = _import_package(package, "alternative_submission")
     try:
         rng = np.random.default_rng(0)
@@ -153,7 +157,7 @@ def test_alternatives_really_differ_and_agree_with_the_reference(tmp_path):
 
 @pytest.fixture(scope="module")
 def alternative_run(tmp_path_factory):
-    """results.json of the reference with tests/alternatives_independent/ overlaid."""
+    """results.json of the reference with tests/alternatives/independent/ overlaid."""
     folder = tmp_path_factory.mktemp("alternative")
     package, _ = _overlaid_reference(folder)
     status, results, process = grade_without_training(package, folder / "out")
@@ -165,7 +169,7 @@ def test_independent_correct_implementation_scores_like_the_reference(alternativ
                                                                       reference_run):
     """Assignments 1-4 grade the replaced functions themselves: every point."""
     lost = lost_checks(alternative_run, reference_run[1])
-    assert [name for name in lost if name.split()[0] in FAST] == []
+    assert [name for name in lost if name.split()[0] in without_tasks()] == []
 
 
 def test_reference_network_works_with_any_correct_layers(alternative_run, reference_run):
@@ -207,7 +211,7 @@ def test_one_wrong_function_costs_exactly_its_checks(tmp_path, reference_run):
 @pytest.fixture(scope="module")
 def fast_assignments():
     """Assignments 1-4 (no training tasks; a batch cannot deselect checks with -k)."""
-    return gradable_assignments(FAST)
+    return gradable_assignments(without_tasks())
 
 
 @pytest.fixture(scope="module")

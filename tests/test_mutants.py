@@ -15,6 +15,7 @@ a time. `make mutants` prints the same verdicts as a table.
 import os
 
 import pytest
+from grading import check_matches
 from mutants import mutation
 
 MUTANTS = mutation.load_corpus()
@@ -48,7 +49,7 @@ def test_mutant_applies_to_the_current_reference(mutant):
 
 
 def _mutant(**changes):
-    fields = dict(name="example", file="layers.py", function="linear_backward",
+    fields = dict(name="example", assignment="a2", file="layers.py", function="linear_backward",
                   mistake="an example", find="db = dout.sum(axis=0)", replace="db = dout",
                   caught_by=("linear_backward[db-*]",))
     fields.update(changes)
@@ -83,18 +84,18 @@ def test_apply_refuses_a_replacement_that_does_not_compile():
 
 
 def test_corpus_rejects_unknown_hint_rules(tmp_path):
-    corpus = tmp_path / "corpus.toml"
+    corpus = tmp_path / "a2.toml"
     corpus.write_text('[[mutant]]\nname = "x"\nfile = "layers.py"\nfunction = "relu_forward"\n'
                       'mistake = "m"\nfind = "a"\nreplace = "b"\ncaught_by = ["c"]\n'
                       'hints = ["no_such_rule"]\n')
     with pytest.raises(mutation.MutantError, match="no_such_rule"):
-        mutation.load_corpus(corpus)
+        mutation.load_corpus(tmp_path)
 
 
 def test_check_patterns_treat_brackets_literally():
-    assert mutation.check_matches("values[tanh_grad-*]", "values[tanh_grad-public]")
-    assert not mutation.check_matches("values[tanh_grad-*]", "values[tanh-public]")
-    assert mutation.check_matches("optim_*[sgd]", "optim_defaults[sgd]")
+    assert check_matches("values[tanh_grad-*]", "values[tanh_grad-public]")
+    assert not check_matches("values[tanh_grad-*]", "values[tanh-public]")
+    assert check_matches("optim_*[sgd]", "optim_defaults[sgd]")
 
 
 # ---------------------------------------------------------------- graded (slow: ~1-2 minutes)

@@ -16,7 +16,7 @@ import matplotlib.image
 import numpy as np
 import pytest
 import report_samples
-from grader_runs import FAST, REFERENCE, STUBS, copy_package, grade, run_grader
+from grading import REFERENCE, STUBS, copy_package, grade, run_grader, without_tasks
 
 from grader.report import write_class_report, write_feedback
 from grader.report.class_report import check_pass_rates, frequent_hints, knock_on_counts
@@ -292,7 +292,7 @@ def assert_report_matches_results(results, html, page):
 def test_report_of_a_real_grading(tmp_path, which):
     """Assignments 1-4 (graded in seconds): the report of each kind of submission."""
     submission = {"reference": REFERENCE, "stubs": STUBS}.get(which) or half_correct(tmp_path)
-    results, html, page = graded_report(tmp_path, submission, FAST)
+    results, html, page = graded_report(tmp_path, submission, without_tasks())
     assert_report_matches_results(results, html, page)
     failed_rows = re.findall(r'<li class="check (failed|partial|notrun)', html)
     if which == "reference":

@@ -17,7 +17,7 @@ import zlib
 
 import numpy as np
 import pytest
-from grader_runs import REFERENCE, STUBS, copy_package, grade, replace_once, scores_by_check
+from grading import REFERENCE, STUBS, copy_package, grade, replace_once, scores_by_check
 
 from grader.checks import training
 from grader.compare import CheckFailed

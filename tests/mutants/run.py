@@ -118,7 +118,7 @@ def print_table(verdicts, pending):
 
 def _checks_summary(verdict):
     own = [c for c in verdict.failed
-           if any(mutation.check_matches(p, c) for p in verdict.mutant.caught_by)]
+           if any(mutation.grading.check_matches(p, c) for p in verdict.mutant.caught_by)]
     shown = own[:2] or verdict.failed[:2]
     more = len(verdict.failed) - len(shown)
     text = ", ".join(shown) + (f" +{more}" if more > 0 else "")

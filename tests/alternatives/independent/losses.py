@@ -1,4 +1,4 @@
-# ---- tests/alternatives_independent/losses.py: cross-entropy by picking log-probabilities
+# ---- tests/alternatives/independent/losses.py: cross-entropy by picking log-probabilities
 import numpy as np
 
 from .activations import log_softmax, sigmoid

@@ -1,4 +1,4 @@
-# ---- tests/alternatives_independent/activations.py: a different but correct sigmoid
+# ---- tests/alternatives/independent/activations.py: a different but correct sigmoid
 import numpy as np
 
 

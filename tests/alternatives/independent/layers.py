@@ -1,4 +1,4 @@
-# ---- tests/alternatives_independent/layers.py: einsum, dict caches, a boolean dropout mask
+# ---- tests/alternatives/independent/layers.py: einsum, dict caches, a boolean dropout mask
 import numpy as np
 
 from .activations import sigmoid
