@@ -1,12 +1,13 @@
 """No points for garbage: a submission whose every value is wrong scores 0.
 
 A "plausible garbage" submission implements every function it rewrites
-(tests/garbage/, assignments 1-5 and on) with the right signature, and
-returns the right types, shapes and dtypes, validates its arguments like
-the SPEC asks (ValueError for an unknown activation or a bad dropout p), restores x, keeps its inputs unchanged and
-keeps the right keys in every config and dict, but computes wrong values.
-A check that pays such a submission pays for form, not for work: every
-check must also see a right value (or a property garbage cannot fake).
+(tests/garbage/, assignments 1-5 and on) with the right signature, and returns
+the right types, shapes and dtypes, validates its arguments like the SPEC asks
+(ValueError for an unknown activation or a bad dropout p), restores x, keeps
+its inputs unchanged and keeps the right keys in every config and dict, but
+computes wrong values. A check that pays such a submission pays for form, not
+for work: every check must also see a right value (or a property garbage
+cannot fake).
 
 The submissions are built at test time, in tmp_path, from student_stubs/
 with the garbage of tests/garbage/<module>.py appended to each module (a
