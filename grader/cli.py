@@ -108,7 +108,9 @@ def grade_one(path, out, only, args):
     plugin = GraderPlugin(submission, rubric, Oracle(), results_path=out / "results.json",
                           data_dir=prepare_worker_data(), slot=args.slot,
                           progress=None if args.quiet else _progress_printer())
-    if args.report and "a5" in only:  # the report's experiments use the student's a5 code
+    from .report.experiments import ASSIGNMENT as EXPERIMENTS  # noqa: PLC0415
+
+    if args.report and EXPERIMENTS in only:  # the report's experiments use that assignment's code
         from .report.experiments import run_experiments  # noqa: PLC0415
 
         plugin.after_checks.append(run_experiments)

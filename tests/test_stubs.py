@@ -13,9 +13,11 @@ import pytest
 
 from authoring import regions, stubs
 from authoring.regions import RegionError, count_regions, solution_text, stub_text
+from grader.course import COURSE
 
-EXERCISE_MODULES = ("activations", "layers", "losses", "gradcheck", "network", "optim", "train")
-ALL_MODULES = (*EXERCISE_MODULES, "config", "data")
+# config.py's regions keep a runnable stub (untuned settings), so its functions do not raise.
+ALL_MODULES = COURSE.modules
+EXERCISE_MODULES = tuple(m for m in ALL_MODULES if m != "config")
 
 
 # ---------------------------------------------------------------- in sync
@@ -138,31 +140,23 @@ def test_no_solution_text_reaches_the_stubs():
 
 
 def hyperparameter_problems(hyperparams):
-    """What makes a HYPERPARAMS dict invalid under SPEC.md (config.py); [] when valid."""
+    """What makes a HYPERPARAMS dict invalid for the graded tasks; [] when valid.
+
+    The grader's own validation (grader/tasks/: each task's settings), so the
+    schema is written once.
+    """
+    from grader.compare import CheckFailed  # noqa: PLC0415
+    from grader.tasks import TASKS  # noqa: PLC0415
+    from grader.tasks.settings import entry_of  # noqa: PLC0415
+
+    if not isinstance(hyperparams, dict) or set(hyperparams) != set(COURSE.tasks):
+        return [f"keys must be {', '.join(COURSE.tasks)}: {hyperparams!r:.100}"]
     problems = []
-    tasks = {"xor", "moons", "spirals", "mnist"}
-    if not isinstance(hyperparams, dict) or set(hyperparams) != tasks:
-        return [f"keys must be xor, moons, spirals, mnist: {hyperparams!r:.100}"]
-    for task, entry in hyperparams.items():
-        required = {"hidden_sizes", "activation", "init", "epochs", "batch_size", "optimizer",
-                    "optim_config", "l2"}
-        if not required <= set(entry) or set(entry) - required - {"dtype"}:
-            problems.append(f"{task}: keys {sorted(entry)}")
-            continue
-        checks = {
-            "hidden_sizes": isinstance(entry["hidden_sizes"], list) and all(
-                isinstance(h, int) and h > 0 for h in entry["hidden_sizes"]),
-            "activation": entry["activation"] in ("relu", "sigmoid", "tanh", "leaky_relu"),
-            "init": entry["init"] in ("he", "xavier", "small"),
-            "epochs": isinstance(entry["epochs"], int) and entry["epochs"] > 0,
-            "batch_size": isinstance(entry["batch_size"], int) and entry["batch_size"] > 0,
-            "optimizer": entry["optimizer"] in ("sgd", "sgd_momentum", "adam"),
-            "optim_config": isinstance(entry["optim_config"], dict),
-            "l2": isinstance(entry["l2"], (int, float)) and entry["l2"] >= 0,
-            "dtype": entry.get("dtype", "float64") in ("float32", "float64"),
-        }
-        problems += [f"{task}: bad {key}: {entry.get(key)!r}"
-                     for key, ok in checks.items() if not ok]
+    for task in COURSE.tasks:
+        try:
+            TASKS[task].settings(entry_of(hyperparams, task, COURSE.tasks), task)
+        except CheckFailed as error:
+            problems.append(f"{task}: {error.message}")
     return problems
 
 

@@ -19,18 +19,29 @@ import numpy as np
 import pytest
 from grading import REFERENCE, STUBS, copy_package, grade, replace_once, scores_by_check
 
-from grader.checks import training
+from grader import datasets
 from grader.compare import CheckFailed
+from grader.course import COURSE
 from grader.rubric import load_rubric
+from grader.tasks import TASKS, history, mlp
+from grader.tasks.base import Task, TrainingRun
+from grader.tasks.runs import task_table
+from grader.tasks.settings import entry_of
 from reference import network, train
 from reference.config import HYPERPARAMS
 
 RUBRIC = load_rubric()
-TOY_TASKS = ["xor", "moons", "spirals"]
+MLP_TASKS = [name for name in COURSE.tasks if isinstance(TASKS[name], mlp.MLPClassification)]
+TOY_TASKS = [name for name in MLP_TASKS if name != "mnist"]
 
 
 def table(task):
-    return training.task_table(RUBRIC, task)
+    return task_table(RUBRIC, task)
+
+
+def validate(hyperparams, task):
+    """The grader's validation of HYPERPARAMS[task] (CheckFailed when wrong)."""
+    return TASKS[task].settings(entry_of(hyperparams, task, COURSE.tasks), f"HYPERPARAMS[{task!r}]")
 
 
 def stub_hyperparams():
@@ -44,10 +55,10 @@ def stub_hyperparams():
 # ---------------------------------------------------------------- HYPERPARAMS validation
 
 
-@pytest.mark.parametrize("task", list(training.TASKS))
+@pytest.mark.parametrize("task", MLP_TASKS)
 def test_reference_and_stub_hyperparams_are_valid(task):
     for hyperparams in (HYPERPARAMS, stub_hyperparams()):
-        checked = training.validate_hyperparams(hyperparams, task)
+        checked = validate(hyperparams, task)
         assert checked["dtype"] in ("float32", "float64")
         assert checked["epochs"] == hyperparams[task]["epochs"]
 
@@ -92,7 +103,7 @@ BROKEN = {  # name: (HYPERPARAMS as the worker would send them, words the messag
 def test_invalid_hyperparams_are_named_in_the_message(name):
     hyperparams, words = BROKEN[name]
     with pytest.raises(CheckFailed) as failure:
-        training.validate_hyperparams(hyperparams, "moons")
+        validate(hyperparams, "moons")
     assert words in failure.value.message
     assert failure.value.credit == 0
 
@@ -102,12 +113,23 @@ def test_invalid_hyperparams_are_named_in_the_message(name):
 
 def test_credit_follows_the_rubric_thresholds():
     moons, xor = table("moons"), table("xor")
-    assert training.credit_for(950 / 1000, moons) == 1.0  # exactly the threshold
-    assert training.credit_for(949 / 1000, moons) == moons["partial_credit"] == 0.5
-    assert training.credit_for(900 / 1000, moons) == 0.5
-    assert training.credit_for(899 / 1000, moons) == 0.0
-    assert training.credit_for(1.0, xor) == 1.0
-    assert training.credit_for(0.75, xor) == 0.0  # XOR: no partial credit
+    credit = TASKS["moons"].credit
+    assert credit(950 / 1000, moons) == 1.0  # exactly the threshold
+    assert credit(949 / 1000, moons) == moons["partial_credit"] == 0.5
+    assert credit(900 / 1000, moons) == 0.5
+    assert credit(899 / 1000, moons) == 0.0
+    assert TASKS["xor"].credit(1.0, xor) == 1.0
+    assert TASKS["xor"].credit(0.75, xor) == 0.0  # XOR: no partial credit
+
+
+def test_a_metric_where_lower_is_better_meets_its_threshold_from_below():
+    class Regression(Task):
+        metric, lower_is_better = "NMSE", True
+
+    table = {"threshold": 0.01, "partial_threshold": 0.02, "partial_credit": 0.5}
+    task = Regression()
+    assert task.credit(0.004, table) == 1.0 and task.credit(0.01, table) == 1.0
+    assert task.credit(0.015, table) == 0.5 and task.credit(0.03, table) == 0.0
 
 
 def finished_run(task="spirals", accuracy=0.99, epochs=3, hidden_sizes=(8,)):
@@ -115,23 +137,24 @@ def finished_run(task="spirals", accuracy=0.99, epochs=3, hidden_sizes=(8,)):
     history = {"loss": [1.1, 0.7, 0.4], "train_acc": [0.5, 0.9, accuracy],
                "grad_norm": {name: [0.3, 0.2, 0.1] for name in names}}
     hyperparams = dict(HYPERPARAMS[task], epochs=epochs, hidden_sizes=list(hidden_sizes))
-    return training.TrainingRun(task, hyperparams=hyperparams, history=history,
-                                accuracy=accuracy, train_accuracy=accuracy, seconds=1.0)
+    return TrainingRun(TASKS[task], settings=hyperparams, history=history, value=accuracy,
+                       seconds=1.0, facts={"train_accuracy": accuracy})
 
 
 def test_judge_accuracy_gives_partial_credit_with_the_numbers():
-    training.judge_accuracy(finished_run(accuracy=0.99), table("spirals"))
+    spirals = TASKS["spirals"]
+    spirals.judge(finished_run(accuracy=0.99), table("spirals"))
     with pytest.raises(CheckFailed) as failure:
-        training.judge_accuracy(finished_run(accuracy=0.9), table("spirals"))
+        spirals.judge(finished_run(accuracy=0.9), table("spirals"))
     assert failure.value.credit == 0.5
     assert "training accuracy 90.00% on spirals: full credit from 95%" in failure.value.message
     with pytest.raises(CheckFailed) as failure:
-        training.judge_accuracy(finished_run(accuracy=0.5), table("spirals"))
+        spirals.judge(finished_run(accuracy=0.5), table("spirals"))
     assert failure.value.credit == 0 and failure.value.hint == table("spirals")["hint"]
 
 
 def test_a_valid_history_passes():
-    training.check_history(finished_run())
+    TASKS["spirals"].check_history(finished_run())
 
 
 def spoil(change):
@@ -157,21 +180,21 @@ BAD_HISTORIES = {
 @pytest.mark.parametrize("name", list(BAD_HISTORIES))
 def test_a_malformed_history_is_named(name):
     change, words = BAD_HISTORIES[name]
-    run = finished_run() if name != "not_a_dict" else training.TrainingRun(
-        "spirals", hyperparams=finished_run().hyperparams, history=[1, 2, 3], accuracy=0.99)
+    run = finished_run() if name != "not_a_dict" else TrainingRun(
+        TASKS["spirals"], settings=finished_run().settings, history=[1, 2, 3], value=0.99)
     if name != "not_a_dict":
         change(run.history)
     with pytest.raises(CheckFailed) as failure:
-        training.check_history(run)
+        TASKS["spirals"].check_history(run)
     assert words in failure.value.message
 
 
 def test_report_data_is_small_plain_json():
-    xs, ys, grid = training.plane_grid({"X": [[0, 0], [1, 1]]})
-    assert len(xs) == len(ys) == training.GRID_SIZE and grid.shape == (training.GRID_SIZE ** 2, 2)
+    xs, ys, grid = mlp.plane_grid({"X": [[0, 0], [1, 1]]})
+    assert len(xs) == len(ys) == mlp.GRID_SIZE and grid.shape == (mlp.GRID_SIZE ** 2, 2)
     assert xs[0] < 0 < 1 < xs[-1]  # a margin around the data
-    plain = training.plain_history({"loss": np.array([1.0, 0.5]), "grad_norm": {"W1": [0.1, 0.2]},
-                                    "junk": object()})
+    plain = history.plain_history({"loss": np.array([1.0, 0.5]), "grad_norm": {"W1": [0.1, 0.2]},
+                                   "junk": object()})
     assert plain == {"loss": [1.0, 0.5], "grad_norm": {"W1": [0.1, 0.2]}}
 
 
@@ -180,15 +203,14 @@ def test_report_data_is_small_plain_json():
 
 def train_reference(task, secrets, seed):
     """The reference trained as the grader trains it, in-process: (accuracy, seconds)."""
-    hp = training.validate_hyperparams(HYPERPARAMS, task)
-    _assignment, inputs, classes, _ = training.TASKS[task]
-    data = training.task_data(task, hp["dtype"], secrets)
+    hp = validate(HYPERPARAMS, task)
+    spec = TASKS[task]
+    inputs, classes = spec.inputs, spec.classes
+    X_train, y_train, X_eval, y_eval, _ = spec.data(hp["dtype"], secrets)
     if task == "mnist":  # the grader hands the worker .npy files: load them the same way
-        folder = training.datasets.worker_data_dir()
+        folder = datasets.worker_data_dir()
         X_train, y_train, X_eval = (np.load(folder / f"{d.name}.npy")
-                                    for d in (data.X_train, data.y_train, data.X_eval))
-    else:
-        X_train, y_train, X_eval = data.X_train, data.y_train, data.X_eval
+                                    for d in (X_train, y_train, X_eval))
     started = time.perf_counter()
     params = network.init_params([inputs, *hp["hidden_sizes"], classes], hp["init"],
                                  np.random.default_rng(seed), np.dtype(hp["dtype"]))
@@ -197,16 +219,16 @@ def train_reference(task, secrets, seed):
                 activation=hp["activation"], l2=hp["l2"], rng=np.random.default_rng(seed + 1))
     predicted = network.predict(params, X_eval, hp["activation"])
     seconds = time.perf_counter() - started
-    return float(np.mean(predicted == data.y_eval)), seconds
+    return float(np.mean(predicted == y_eval)), seconds
 
 
-GRADER_SEED = {task: zlib.crc32(task.encode()) for task in training.TASKS}
+GRADER_SEED = {task: zlib.crc32(task.encode()) for task in MLP_TASKS}
 # The public data, the hidden data of secrets.toml, and others (a new term's secrets).
 DATA_SEEDS = {
     "xor": [None],
-    "moons": [training.PUBLIC_MOONS_RANDOM_STATE, RUBRIC.secrets.get("moons_random_state"),
+    "moons": [mlp.PUBLIC_MOONS_RANDOM_STATE, RUBRIC.secrets.get("moons_random_state"),
               1, 2, 3, 4],
-    "spirals": [training.PUBLIC_SPIRALS_SEED, RUBRIC.secrets.get("spirals_seed"), 1, 2, 3, 4],
+    "spirals": [mlp.PUBLIC_SPIRALS_SEED, RUBRIC.secrets.get("spirals_seed"), 1, 2, 3, 4],
 }
 SECRET_KEY = {"moons": "moons_random_state", "spirals": "spirals_seed"}
 
@@ -281,7 +303,7 @@ def test_stubs_get_no_point_of_the_tasks_and_say_why(tmp_path):
     status, results, process = grade(STUBS, tmp_path, ["a5", "a6"], *TASK_CHECKS)
     assert status == 0 and results is not None, process.stdout + process.stderr
     tests = [t for t in results["tests"] if t["extra_data"]["check"].startswith("task_")]
-    assert len(tests) == 2 * len(training.TASKS)
+    assert len(tests) == 2 * len(MLP_TASKS)
     for test in tests:
         assert test["score"] == 0
         assert "init_params is not implemented yet" in test["output"], test["output"]
@@ -289,8 +311,8 @@ def test_stubs_get_no_point_of_the_tasks_and_say_why(tmp_path):
 
 def test_a_bad_hyperparams_entry_costs_only_its_task(tmp_path):
     submission = copy_package(REFERENCE, tmp_path / "submission")
-    replace_once(submission / "config.py", '"optimizer": "adam",\n        "optim_config": '
-                 '{"learning_rate": 0.005}', '"optimizer": "adamw",\n        "optim_config": '
+    replace_once(submission / "config.py", '"optimizer": "adam",\n    "optim_config": '
+                 '{"learning_rate": 0.005}', '"optimizer": "adamw",\n    "optim_config": '
                  '{"learning_rate": 0.005}')
     status, results, process = grade(submission, tmp_path / "out", ["a5"], *TASK_CHECKS)
     assert status == 0 and results is not None, process.stdout + process.stderr
@@ -340,10 +362,10 @@ def test_a_history_is_credited_only_beside_a_measured_network():
     """A well-formed history earns nothing when the grader could not measure the network
     (and, for tasks measured on test data, train_acc must match the training accuracy)."""
     run = finished_run(task="moons")
-    run.train_accuracy = None
+    run.facts["train_accuracy"] = None
     with pytest.raises(CheckFailed, match="cannot be credited"):
-        training.check_history(run)
+        TASKS["moons"].check_history(run)
     run = finished_run(task="moons", accuracy=0.96)
-    run.train_accuracy = 0.9
+    run.facts["train_accuracy"] = 0.9
     with pytest.raises(CheckFailed, match="accuracy on all of X is 0.9000"):
-        training.check_history(run)
+        TASKS["moons"].check_history(run)

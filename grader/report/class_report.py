@@ -17,7 +17,7 @@ from pathlib import Path
 from . import plots
 from .feedback import Check
 from .page import (
-    COURSE,
+    COURSE_NAME,
     document,
     figure,
     no_figure,
@@ -85,7 +85,8 @@ def _header(students, shares):
         facts += [f"median {statistics.median(shares):.0f}%",
                   f"range {min(shares):.0f}–{max(shares):.0f}%"]
     mean = f"{statistics.fmean(shares):.0f}%" if shares else "–"
-    return (f'<header class="top"><div class="inner"><div><p class="eyebrow">{text(COURSE)}</p>'
+    return (f'<header class="top"><div class="inner"><div>'
+            f'<p class="eyebrow">{text(COURSE_NAME)}</p>'
             f"<h1>Class report</h1><p class=\"meta\">{text(' · '.join(facts))}</p></div>"
             f'<div class="total"><span class="big">{mean}</span>'
             f'<span class="pct">mean score</span></div></div></header>')

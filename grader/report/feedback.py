@@ -16,12 +16,27 @@ import datetime
 import json
 from pathlib import Path
 
+from ..course import COURSE
 from ..plugin import HIDDEN_DETAILS
+from ..tasks import TASKS as TASK_REGISTRY
 from . import plots
-from .page import COURSE, document, figure, no_figure, percent, points, score_bar, status_chip, text
+from .experiments import ASSIGNMENT as EXPERIMENTS_ASSIGNMENT
+from .page import (
+    COURSE_NAME,
+    document,
+    figure,
+    no_figure,
+    percent,
+    points,
+    score_bar,
+    status_chip,
+    text,
+)
 
-TASKS = {"xor": "XOR", "moons": "Two moons", "spirals": "Spirals", "mnist": "MNIST"}
-TRAINING_ASSIGNMENTS = ("a5", "a6")
+# The graded tasks in course order, with their titles (course.toml, grader/tasks/).
+TASKS = {name: TASK_REGISTRY[name].title[:1].upper() + TASK_REGISTRY[name].title[1:]
+         for name in COURSE.tasks}
+TRAINING_ASSIGNMENTS = tuple(a.id for a in COURSE if a.tasks)
 PRIVATE_NOTE = "Hidden case: its score counts, its inputs and expected values are not shown."
 
 
@@ -90,7 +105,7 @@ def _header(results, extra, tests, name):
     if extra.get("complete") is False:
         facts.append("incomplete")
     return (f'<header class="top"><div class="inner"><div>'
-            f'<p class="eyebrow">{text(COURSE)}</p>'
+            f'<p class="eyebrow">{text(COURSE_NAME)}</p>'
             f"<h1>Feedback on <code>{text(name)}</code></h1>"
             f'<p class="meta">{text(" · ".join(facts))}</p></div>'
             f'<div class="total" aria-label="total score"><span class="big">{points(score)}</span>'
@@ -194,7 +209,7 @@ def _training(artifacts, tests):
     parts = ['<section id="training"><h2>Training runs</h2>']
     if not tasks:
         reason = ("no training data was kept" if graded
-                  else "assignments 5 and 6 were not graded in this run")
+                  else "no assignment with graded tasks was graded in this run")
         parts.append(f"<p>No training runs to show: {reason}.</p></section>")
         return "\n".join(parts)
     parts.append('<p class="lead">Your network, trained by the grader with your '
@@ -206,9 +221,9 @@ def _training(artifacts, tests):
 
 
 def _related(tests, task):
-    """The checks of a training task: a5/a6 checks named after it (any a6 check for MNIST)."""
-    return [c for c in tests if c.assignment in TRAINING_ASSIGNMENTS
-            and (task in c.name.lower() or task == "mnist" and c.assignment == "a6")]
+    """The checks of a graded task: those of its assignment parametrised by it (task_*[moons])."""
+    owner = COURSE.task_owner(task).id if task in COURSE.tasks else None
+    return [c for c in tests if c.assignment == owner and c.name.endswith(f"[{task}]")]
 
 
 def _why_missing(task, artifact, tests):
@@ -236,9 +251,10 @@ def _draw(title, alt, draw, caption=""):
 def _task_card(task, artifact, tests):
     """One training task: facts, then loss, accuracy, boundary or digits, gradient norms.
 
-    The artifact is training.py's: {"history", "accuracy", "threshold", "seconds",
-    "measured_on", "points", "grid" (or "grid_error"), "samples" (MNIST)}, or for a
-    run that failed {"error", "seconds", "history" (when train returned one)}.
+    The artifact is grader/tasks/' (runs.py and mlp.py): {"history", "accuracy",
+    "threshold", "seconds", "measured_on", "points", "grid" (or "grid_error"),
+    "samples" (MNIST)}, or for a run that failed {"error", "seconds", "history"
+    (when train returned one)}.
     """
     label = TASKS.get(task, task)
     artifact = artifact if isinstance(artifact, dict) else {}
@@ -254,7 +270,7 @@ def _task_card(task, artifact, tests):
     if not isinstance(threshold, (int, float)):
         threshold = None
     if isinstance(accuracy, (int, float)):
-        where = {"train": " on the training data", "test": " on the test data"}.get(
+        where = {"training": " on the training data", "test": " on the test data"}.get(
             artifact.get("measured_on"), "")
         facts.append(f"accuracy {100 * accuracy:.1f}%{where}")
         if threshold is not None:
@@ -328,9 +344,9 @@ EXPERIMENTS = [
 def _experiments(experiments, tests):
     parts = ['<section id="experiments"><h2>Experiments with your code</h2>']
     if not isinstance(experiments, dict):
-        graded = any(c.assignment == "a5" for c in tests)
+        graded = any(c.assignment == EXPERIMENTS_ASSIGNMENT for c in tests)
         why = ("they did not run" if graded else
-               "they run with --report when assignment 5 is graded")
+               f"they run with --report when {EXPERIMENTS_ASSIGNMENT} is graded")
         parts.append(f"<p>No experiments in this report: {why}.</p></section>")
         return "\n".join(parts)
     if experiments.get("error"):

@@ -9,7 +9,7 @@ escaped with `text()` (a student's exception message is data, never markup).
 import html
 import math
 
-COURSE = "Neural Networks from Scratch in NumPy"
+COURSE_NAME = "Neural Networks from Scratch in NumPy"
 
 # outcome -> (css class, icon, label). The icon and the word carry the status,
 # the colour only repeats it (readable without colour vision, and in print).
