@@ -97,7 +97,7 @@ def mlp_forward(params, X, activation="relu"):
         if i < num_layers:
             h, activation_cache = forward(h)
         caches.append((linear_cache, activation_cache))
-    return h, (caches, activation, X)
+    return h, (caches, activation)
     ### END SOLUTION
 
 
@@ -112,7 +112,7 @@ def mlp_backward(dscores, cache):
         dict of gradients with the keys of params ("W1", "b1", ...).
     """
     ### BEGIN SOLUTION
-    caches, activation, X = cache
+    caches, activation = cache
     _, backward = _activation_pair(activation)
     grads = {}
     dh = dscores
@@ -120,13 +120,7 @@ def mlp_backward(dscores, cache):
         linear_cache, activation_cache = caches[i - 1]
         if activation_cache is not None:
             dh = backward(dh, activation_cache)
-        if i > 1:
-            dh, grads[f"W{i}"], grads[f"b{i}"] = linear_backward(dh, linear_cache)
-        else:
-            # Layer 1's input is the data X: nobody needs its gradient, and dh @ W1.T
-            # would cost as much as dW1 (a third of an MNIST step). So only the
-            # parameter gradients, from the X this network kept in its own cache.
-            grads["W1"], grads["b1"] = X.T @ dh, dh.sum(axis=0)
+        dh, grads[f"W{i}"], grads[f"b{i}"] = linear_backward(dh, linear_cache)
     return grads
     ### END SOLUTION
 

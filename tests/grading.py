@@ -79,10 +79,14 @@ def replace_once(path, old, new):
 
 
 def defined_names(path):
-    """The top-level functions and classes a file defines."""
-    tree = ast.parse(Path(path).read_text())
-    return [node.name for node in tree.body
-            if isinstance(node, (ast.FunctionDef, ast.ClassDef))]
+    """The top-level functions, classes and assigned names a file defines."""
+    names = []
+    for node in ast.parse(Path(path).read_text()).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.append(node.name)
+        elif isinstance(node, ast.Assign):
+            names += [target.id for target in node.targets if isinstance(target, ast.Name)]
+    return names
 
 
 def overlay(alternative_dir, destination):

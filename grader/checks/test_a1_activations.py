@@ -65,6 +65,19 @@ def test_values(student, request, rng, function, case):
     expect_array(got, want, f"{function}(z)", dtype=np.float64, context=_hint_context(function, z))
 
 
+@CASES
+@pytest.mark.parametrize("function", ["leaky_relu", "leaky_relu_grad"])
+def test_leaky_relu_alpha(student, request, rng, function, case):
+    """The slope alpha is the argument's, not the default's (alpha drawn from the case's seed)."""
+    z = _inputs(rng)
+    alpha = float(np.round(rng.uniform(0.1, 0.4), 3))
+    want = expected(request, "out", lambda R: getattr(R.activations, function)(z, alpha))
+    got = student.call(f"{MODULE}.{function}", z, alpha)
+    default = expected(request, "default", lambda R: getattr(R.activations, function)(z))
+    expect_array(got, want, f"{function}(z, alpha={alpha})", dtype=np.float64,
+                 context={"inputs": [z], "alternatives": {"alpha_ignored": default}})
+
+
 @pytest.mark.parametrize("function", ELEMENTWISE)
 @PROPERTY
 def test_float32(student, request, rng, function):

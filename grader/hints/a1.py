@@ -11,6 +11,9 @@ RULES = [
                 "its input: the argument is z, so compute s = sigmoid(z) (or t = tanh(z)) first"),
     alternative("relu_grad_at_zero",
                 "at z == 0 the derivative of ReLU is 0 (use z > 0, not z >= 0)"),
+    alternative("alpha_ignored",
+                "the result is that of the default alpha=0.01: use the alpha argument, not a "
+                "constant"),
     alternative("leaky_relu_grad_without_alpha",
                 "for z <= 0 the derivative of leaky ReLU is alpha, not 0"),
     alternative("sigmoid_of_minus_z",
