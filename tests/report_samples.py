@@ -7,6 +7,8 @@ numbers are made up, so the tests of the pages run in a fraction of a second.
 
 import numpy as np
 
+from grader.course import COURSE
+
 from grader.plugin import HIDDEN_DETAILS
 
 SECRET_INPUT = "[0.123456, -7.654321]"  # must never reach a student's page
@@ -80,8 +82,8 @@ def results(submission="alice", seed=0, quality=1.0, artifacts=True):
                                       "stable[softmax]"]),
                               ("a2", ["linear_forward[public]", "linear_backward[db-public]",
                                       "dropout_rng"]),
-                              ("a5", ["train_moons", "train_spirals", "train_xor"]),
-                              ("a6", ["train_mnist"])]:
+                              ("a5", ["task_accuracy[moons]", "task_accuracy[spirals]", "task_accuracy[xor]"]),
+                              ("a6", ["task_accuracy[mnist]"])]:
         for position, name in enumerate(names):
             if (position + 1) / len(names) <= quality + 1e-9:
                 tests.append(check(assignment, name, "passed"))
@@ -97,8 +99,7 @@ def results(submission="alice", seed=0, quality=1.0, artifacts=True):
                        visibility="after_due_date"))
     tests.append(check("a1", "signature[relu]", "passed", points=0.0))
     totals = {}
-    titles = {"a1": "Neurons and activations", "a2": "Layers, forward and backward",
-              "a5": "A multi-layer network and its training loop", "a6": "MNIST"}
+    titles = {a: COURSE[a].title for a in ("a1", "a2", "a5", "a6")}
     for test in tests:
         entry = totals.setdefault(test["extra_data"]["assignment"],
                                   {"title": titles[test["extra_data"]["assignment"]],

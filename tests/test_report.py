@@ -21,7 +21,7 @@ from grading import REFERENCE, STUBS, copy_package, grade, run_grader, without_t
 from grader.report import write_class_report, write_feedback
 from grader.report.class_report import check_pass_rates, frequent_hints, knock_on_counts
 from grader.report.experiments import ACTIVATIONS, INITS, TRAINING, run_experiments
-from grader.rubric import ASSIGNMENTS
+from grader.course import COURSE
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 FEEDBACK_SECTIONS = ("summary", "checks", "training", "experiments")
@@ -152,12 +152,13 @@ def test_student_text_is_escaped(tmp_path):
 def test_missing_training_data_says_why_in_place_of_the_plots(tmp_path):
     results = report_samples.results(quality=0.0, artifacts=False)
     for test in results["tests"]:
-        if test["extra_data"]["check"] == "train_moons":
+        if test["extra_data"]["check"] == "task_accuracy[moons]":
             test["output"] = "your code raised NotImplementedError in train"
     page = Page(render(tmp_path, results))
     assert page.images == []
     assert "Two moons training: no plot." in page.text
-    assert "train_moons did not pass: your code raised NotImplementedError in train" in page.text
+    assert ("task_accuracy[moons] did not pass: your code raised NotImplementedError in train"
+            in page.text)
     assert "MNIST training: no plot." in page.text
     assert "No experiments in this report: they did not run." in page.text
 
@@ -315,7 +316,7 @@ def test_report_of_a_real_grading(tmp_path, which):
 def test_full_report_of_a_real_grading(tmp_path, which):
     """Every assignment, with the training tasks (MNIST too) and the experiments."""
     submission = {"reference": REFERENCE, "stubs": STUBS}.get(which) or half_correct(tmp_path)
-    results, html, page = graded_report(tmp_path, submission, ASSIGNMENTS)
+    results, html, page = graded_report(tmp_path, submission, COURSE.ids)
     assert_report_matches_results(results, html, page)
     assert {"task-xor", "task-moons", "task-spirals", "task-mnist"} <= page.ids
     runs = results["extra_data"]["artifacts"]["experiments"]

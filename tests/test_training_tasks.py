@@ -202,7 +202,11 @@ def test_report_data_is_small_plain_json():
 
 
 def train_reference(task, secrets, seed):
-    """The reference trained as the grader trains it, in-process: (accuracy, seconds)."""
+    """The reference trained as the grader trains it, in-process: (accuracy, CPU seconds).
+
+    CPU seconds of this process (all its BLAS threads), not wall time: the budget
+    must hold on a busy machine too, where wall time says more about the neighbours.
+    """
     hp = validate(HYPERPARAMS, task)
     spec = TASKS[task]
     inputs, classes = spec.inputs, spec.classes
@@ -211,14 +215,14 @@ def train_reference(task, secrets, seed):
         folder = datasets.worker_data_dir()
         X_train, y_train, X_eval = (np.load(folder / f"{d.name}.npy")
                                     for d in (X_train, y_train, X_eval))
-    started = time.perf_counter()
+    started = time.process_time()
     params = network.init_params([inputs, *hp["hidden_sizes"], classes], hp["init"],
                                  np.random.default_rng(seed), np.dtype(hp["dtype"]))
     train.train(params, X_train, y_train, epochs=hp["epochs"], batch_size=hp["batch_size"],
                 optimizer=hp["optimizer"], optim_config=hp["optim_config"],
                 activation=hp["activation"], l2=hp["l2"], rng=np.random.default_rng(seed + 1))
     predicted = network.predict(params, X_eval, hp["activation"])
-    seconds = time.perf_counter() - started
+    seconds = time.process_time() - started
     return float(np.mean(predicted == y_eval)), seconds
 
 
@@ -241,7 +245,7 @@ def test_reference_hyperparams_reach_the_thresholds(task):
         for seed in (GRADER_SEED[task], 1):
             accuracy, seconds = train_reference(task, secrets, seed)
             print(f"{task} data seed {data_seed}, seed {seed}: {100 * accuracy:.2f}% "
-                  f"in {seconds:.2f} s (threshold {100 * threshold:g}%, budget {budget} s)")
+                  f"in {seconds:.2f} CPU s (threshold {100 * threshold:g}%, budget {budget} s)")
             assert accuracy >= threshold, (task, data_seed, seed, accuracy)
             assert seconds < budget
 
@@ -250,7 +254,7 @@ def test_reference_hyperparams_reach_the_thresholds(task):
 def test_reference_hyperparams_reach_97_5_percent_on_mnist():
     """MNIST, as graded (float32 data from the worker's files), with the grader's seed."""
     accuracy, seconds = train_reference("mnist", {}, GRADER_SEED["mnist"])
-    print(f"mnist: {100 * accuracy:.2f}% in {seconds:.1f} s "
+    print(f"mnist: {100 * accuracy:.2f}% in {seconds:.1f} CPU s "
           f"(threshold {100 * table('mnist')['threshold']:g}%, "
           f"budget {table('mnist')['budget_seconds']} s)")
     assert accuracy >= 0.975  # the kit's own target, well above the rubric's 95%
