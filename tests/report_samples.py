@@ -8,7 +8,6 @@ numbers are made up, so the tests of the pages run in a fraction of a second.
 import numpy as np
 
 from grader.course import COURSE
-
 from grader.plugin import HIDDEN_DETAILS
 
 SECRET_INPUT = "[0.123456, -7.654321]"  # must never reach a student's page

@@ -18,10 +18,10 @@ import pytest
 import report_samples
 from grading import REFERENCE, STUBS, copy_package, grade, run_grader, without_tasks
 
+from grader.course import COURSE
 from grader.report import write_class_report, write_feedback
 from grader.report.class_report import check_pass_rates, frequent_hints, knock_on_counts
 from grader.report.experiments import ACTIVATIONS, INITS, TRAINING, run_experiments
-from grader.course import COURSE
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 FEEDBACK_SECTIONS = ("summary", "checks", "training", "experiments")
