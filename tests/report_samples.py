@@ -81,7 +81,8 @@ def results(submission="alice", seed=0, quality=1.0, artifacts=True):
                                       "stable[softmax]"]),
                               ("a2", ["linear_forward[public]", "linear_backward[db-public]",
                                       "dropout_rng"]),
-                              ("a5", ["task_accuracy[moons]", "task_accuracy[spirals]", "task_accuracy[xor]"]),
+                              ("a5", ["task_accuracy[moons]", "task_accuracy[spirals]",
+                                      "task_accuracy[xor]"]),
                               ("a6", ["task_accuracy[mnist]"])]:
         for position, name in enumerate(names):
             if (position + 1) / len(names) <= quality + 1e-9:
