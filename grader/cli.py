@@ -1,23 +1,21 @@
 """Command line: `python -m grader grade PATH ...`.
 
 One submission is graded in this process (pytest in-process, student code in
-sandboxed workers). With --batch, each submission is graded by a child
-process of its own, `--jobs` at a time, so one submission can never change
-another's result; a child that dies still leaves a complete results.json.
+sandboxed workers). With --batch (batch.py), each submission is graded by a
+child process of its own, `--jobs` at a time, so one submission can never
+change another's result; a child that dies still leaves a complete
+results.json.
 """
 
 import argparse
-import csv
 import json
 import os
-import subprocess
 import sys
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from .batch import grade_batch, kit_fingerprint, submission_fingerprint
 from .course import COURSE
 from .oracle import Oracle
 from .plugin import GraderPlugin
@@ -26,7 +24,11 @@ from .sandbox.isolation import sandbox_description, sandbox_mode
 from .submission import SubmissionError, prepare_submission
 
 CHECKS_DIR = Path(__file__).resolve().parent / "checks"
-EXIT_OK, EXIT_USAGE, EXIT_GRADER_FAULT = 0, 2, 3
+# Exit statuses. Every one but a bad command line leaves a complete results.json with the reason.
+EXIT_OK = 0  # graded (whatever the score)
+EXIT_USAGE = 2  # a bad command line, or a rubric that does not fit the checks
+EXIT_GRADER_FAULT = 3  # the grader itself failed, or it refused to grade without the sandbox
+EXIT_UNREADABLE = 4  # the submission could not be read: every check scores 0 with the reason
 
 
 def build_parser():
@@ -51,6 +53,10 @@ def build_parser():
     grade.add_argument("--threads", type=int, default=None, help=argparse.SUPPRESS)
     grade.add_argument("--budget", type=float, default=None,
                        help="total seconds for the submission's code (default: grading.toml)")
+    grade.add_argument("--fresh", action="store_true",
+                       help="with --batch: grade every student again, even those whose results "
+                            "are complete and whose submission did not change")
+    grade.add_argument("--fingerprint", default=None, help=argparse.SUPPRESS)
     return parser
 
 
@@ -58,23 +64,44 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         only = _parse_only(args.only)
-        load_rubric()
-    except (ValueError, RubricError) as error:
+    except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    if (args.require_sandbox or os.environ.get("GRADER_REQUIRE_SANDBOX") == "1") \
-            and sandbox_mode() == "none":
-        print(f"error: {sandbox_description('none')}; refusing to grade (--require-sandbox). "
-              "Install bubblewrap (Debian: apt-get install bubblewrap) or allow namespaces.",
-              file=sys.stderr)
-        return EXIT_GRADER_FAULT
-    path = Path(args.path)
-    if not path.is_dir():
-        print(f"error: {path} is not a directory", file=sys.stderr)
+    path, out = Path(args.path), Path(args.out)
+    try:
+        load_rubric()
+    except RubricError as error:
+        print(f"error: {error}", file=sys.stderr)
+        _write_fault(out, f"the rubric is invalid: {error}", "grader-fault", args.batch)
         return EXIT_USAGE
     if args.batch:
-        return grade_batch(path, Path(args.out), only, args)
-    return grade_one(path, Path(args.out), only, args)
+        if not path.is_dir():
+            print(f"error: {path} is not a directory of submissions", file=sys.stderr)
+            return EXIT_USAGE
+        return grade_batch(path, out, only, args)
+    try:
+        return grade_one(path, out, only, args)
+    except Exception as error:  # noqa: BLE001 - the grader's own fault: still a result
+        reason = f"the grader itself failed ({type(error).__name__}: {error})"
+        print(f"error: {reason}", file=sys.stderr)
+        _write_fault(out, reason, "grader-fault", False)
+        return EXIT_GRADER_FAULT
+
+
+def sandbox_required(args):
+    return args.require_sandbox or os.environ.get("GRADER_REQUIRE_SANDBOX") == "1"
+
+
+def _write_fault(out, reason, status, batch):
+    """A results.json that says why grading could not start (no check could be listed)."""
+    if batch:
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    data = {"score": 0.0, "execution_time": 0.0, "output": f"Not graded: {reason}",
+            "tests": [], "extra_data": {"complete": False, "status": status, "failure": reason}}
+    temporary = out / "results.json.tmp"
+    temporary.write_text(json.dumps(data, indent=1))
+    os.replace(temporary, out / "results.json")
 
 
 def _parse_only(text):
@@ -96,18 +123,25 @@ def grade_one(path, out, only, args):
         rubric.limits = rubric.limits.with_(threads=args.threads)
     if args.budget:
         rubric.budget_seconds = args.budget
+    refusal, problems = None, []
     try:
         submission, problems = prepare_submission(path, out / "extracted")
     except SubmissionError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    for problem in problems:
-        print(f"note: {problem}")
+        refusal = ("unreadable", f"the submission could not be read: {error}")
+        submission = out / "extracted" / "nothing"
+    if sandbox_required(args) and sandbox_mode() == "none":
+        refusal = ("no-sandbox", f"{sandbox_description('none')}; the grader refuses to grade "
+                   "without it (--require-sandbox). Install bubblewrap (Debian: apt-get install "
+                   "bubblewrap) or allow namespaces")
     from .datasets import prepare_worker_data  # noqa: PLC0415 - heavy, only when grading
 
+    fingerprint = (json.loads(args.fingerprint) if args.fingerprint else
+                   {"submission": submission_fingerprint(path), "kit": kit_fingerprint(),
+                    "only": only, "keyword": args.keyword, "budget": args.budget})
     plugin = GraderPlugin(submission, rubric, Oracle(), results_path=out / "results.json",
                           data_dir=prepare_worker_data(), slot=args.slot,
-                          progress=None if args.quiet else _progress_printer())
+                          progress=None if args.quiet else _progress_printer(),
+                          refusal=refusal, notes=problems, fingerprint=fingerprint)
     from .report.experiments import ASSIGNMENT as EXPERIMENTS  # noqa: PLC0415
 
     if args.report and EXPERIMENTS in only:  # the report's experiments use that assignment's code
@@ -135,6 +169,9 @@ def grade_one(path, out, only, args):
     if code not in completed:
         print(f"error: the grader itself failed (pytest exit {int(code)})", file=sys.stderr)
         return EXIT_GRADER_FAULT
+    if refusal is not None:
+        print(f"error: not graded: {refusal[1]}", file=sys.stderr)
+        return EXIT_GRADER_FAULT if refusal[0] == "no-sandbox" else EXIT_UNREADABLE
     return EXIT_OK
 
 
@@ -147,99 +184,3 @@ def _progress_printer():
         print(mark, end="", flush=True)
 
     return show
-
-
-def grade_batch(folder, out, only, args):
-    """Grade every subfolder of `folder`; writes out/<id>/results.json and out/gradebook.csv."""
-    students = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
-    if not students:
-        print(f"error: {folder} holds no submission folders", file=sys.stderr)
-        return EXIT_USAGE
-    out.mkdir(parents=True, exist_ok=True)
-    jobs = max(1, args.jobs)
-    threads = max(1, (os.cpu_count() or 1) // jobs)
-    started = time.perf_counter()
-
-    def run(index_and_student):
-        index, student = index_and_student
-        slot = index % jobs
-        target = out / student.name
-        command = [sys.executable, "-m", "grader", "grade", str(student), "--out", str(target),
-                   "--quiet", "--slot", str(slot), "--threads", str(threads)]
-        if args.only:
-            command += ["--only", args.only]
-        if args.keyword:
-            command += ["-k", args.keyword]
-        if args.budget:
-            command += ["--budget", str(args.budget)]
-        if args.report:
-            command += ["--report"]
-        env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
-        t = time.perf_counter()
-        process = subprocess.run(command, capture_output=True, text=True, env=env)
-        log = (process.stdout or "") + (process.stderr or "")
-        (target).mkdir(parents=True, exist_ok=True)
-        (target / "grading.log").write_text(log)
-        status = _complete_results(target / "results.json", process.returncode, log)
-        print(f"  {student.name:<24} {status:<10} {time.perf_counter() - t:6.1f} s", flush=True)
-        return student.name, status
-
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        statuses = dict(pool.map(run, [(i, s) for i, s in enumerate(students)]))
-    write_gradebook(out, [s.name for s in students], statuses, only)
-    if args.report:
-        from .report import write_class_report  # noqa: PLC0415
-
-        write_class_report(out, [s.name for s in students])
-    print(f"graded {len(students)} submissions in {time.perf_counter() - started:.1f} s; "
-          f"gradebook: {out / 'gradebook.csv'}")
-    return EXIT_OK
-
-
-def _complete_results(path, returncode, log):
-    """Status of one batch child; makes its results.json complete if it died midway."""
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        data = None
-    if returncode == EXIT_USAGE and data is None:
-        reason = (log.strip().splitlines() or ["could not be graded"])[-1]
-        path.write_text(json.dumps({"score": 0.0, "execution_time": 0.0, "output": reason,
-                                    "tests": [], "extra_data": {"complete": False,
-                                                                "failure": reason}}, indent=1))
-        return "invalid"
-    if data is None:
-        return "crashed"
-    if returncode == EXIT_GRADER_FAULT or not data.get("tests"):
-        # The grader, not the student, failed (a check module that does not import, say).
-        data.setdefault("extra_data", {})["failure"] = "the grader itself failed: see grading.log"
-        path.write_text(json.dumps(data, indent=1))
-        return "grader-fault"
-    if data.get("extra_data", {}).get("budget_exhausted"):
-        return "budget-exhausted"  # complete, but some checks never ran: worth a look
-    if not data.get("extra_data", {}).get("complete"):
-        reason = f"the grading process stopped early (exit {returncode}); unfinished checks score 0"
-        for test in data.get("tests", []):
-            if test.get("extra_data", {}).get("outcome") == "not run":
-                test["output"] = "not run: " + reason
-        data["extra_data"]["failure"] = reason
-        path.write_text(json.dumps(data, indent=1))
-        return "incomplete"
-    return "complete"
-
-
-def write_gradebook(out, names, statuses, only):
-    """gradebook.csv: id, each assignment's points, total, status."""
-    with open(out / "gradebook.csv", "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["student", *only, "total", "max", "status"])
-        for name in names:
-            try:
-                data = json.loads((out / name / "results.json").read_text())
-            except (OSError, ValueError):
-                data = {"tests": [], "extra_data": {}}
-            totals = data.get("extra_data", {}).get("assignments", {})
-            row = [totals.get(a, {}).get("score", 0.0) for a in only]
-            maximum = data.get("extra_data", {}).get("max_score", "")
-            status = statuses.get(name, "crashed")
-            writer.writerow([name, *row, round(sum(row), 4), maximum, status])

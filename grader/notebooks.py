@@ -15,41 +15,26 @@ the module that needs it, so an a2 notebook alone still yields a working
 layers.py; the module of the earlier assignment itself is NOT created, so its
 checks fail ("missing module") instead of grading the given code.
 
-Only code is read here: nothing of the student's runs in this process.
+Only code is read here: nothing of the student's runs in this process. The
+notebooks are read by reading.py (bounded, no link followed), and each cell
+is parsed on its own: a cell that does not parse costs the functions it holds
+(named in a note), not the whole module.
 """
 
 import ast
-import json
 import re
 from pathlib import Path
 
 from .course import COURSE
+from .reading import Unreadable, read_notebook
 
 MODULES = COURSE.modules
 ASSIGNMENT_ORDER = COURSE.ids
 _MAGIC = re.compile(r"^\s*[%!]")  # IPython magics and shell escapes are not Python
 
 
-def _cells(path):
-    """(grade_id, source) of the notebook's code cells that carry nbgrader metadata."""
-    notebook = json.loads(Path(path).read_text(encoding="utf-8"))
-    for cell in notebook.get("cells", []):
-        if cell.get("cell_type") != "code":
-            continue
-        grade_id = (cell.get("metadata", {}).get("nbgrader") or {}).get("grade_id")
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
-        if grade_id:
-            yield grade_id, source
-
-
-def _assignment_of(path):
-    """The notebook's assignment (its metadata, else its folder name), for ordering."""
-    try:
-        notebook = json.loads(Path(path).read_text(encoding="utf-8"))
-        assignment = notebook.get("metadata", {}).get("nnkit", {}).get("assignment")
-    except (OSError, ValueError):
-        assignment = None
+def _order(assignment, path):
+    """Course order of a notebook: its metadata's assignment, else its folder's name."""
     assignment = assignment or Path(path).parent.name
     return ASSIGNMENT_ORDER.index(assignment) if assignment in ASSIGNMENT_ORDER else -1
 
@@ -119,32 +104,52 @@ def _definitions(source):
     return found
 
 
-def collect_modules(notebooks):
+def collect_modules(notebooks, budget=None):
     """(module -> code, given name -> definition, notes) from the notebooks' cells.
 
     A module's code is the cells named `<module>-...` of every notebook, in
     course order: layers.py gathers assignment 2's layers and assignment 7's
     batch normalization, config.py each assignment's entries of HYPERPARAMS.
-    A cell found in two notebooks is taken from the first and noted.
+    A cell found in two notebooks is taken from the first and noted; a cell
+    that does not parse is left out and noted with the functions it held.
     """
-    cells_of, origin, given, notes = {}, {}, {}, []
-    for path in sorted(notebooks, key=lambda p: (_assignment_of(p), str(p))):
+    read = []
+    notes = []
+    for path in notebooks:
         try:
-            cells = list(_cells(path))
-        except (OSError, ValueError) as error:
-            notes.append(f"{Path(path).name}: not a readable notebook ({error})")
+            cells, assignment = read_notebook(path, budget)
+        except Unreadable as error:
+            notes.append(f"{error}: its cells are not graded")
             continue
+        read.append((_order(assignment, path), str(path), Path(path).name, cells))
+    cells_of, origin, given = {}, {}, {}
+    for _, _, name, cells in sorted(read):
         for grade_id, source in cells:
+            if grade_id is None:
+                continue
             prefix, _, rest = grade_id.partition("-")
+            source = _clean(source)
+            if prefix in MODULES or prefix == "given":
+                try:
+                    ast.parse(source)
+                except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+                    if prefix != "given":
+                        line = getattr(error, "lineno", None)
+                        notes.append(f"{name}: cell {grade_id} does not parse"
+                                     + (f" (line {line}: {getattr(error, 'msg', error)})"
+                                        if line else "")
+                                     + f"; what it defines ({rest}) is missing from "
+                                       f"{prefix}.py")
+                    continue
             if prefix in MODULES:
                 if grade_id in origin:
-                    notes.append(f"{grade_id}: taken from {Path(origin[grade_id]).name}, not "
-                                 f"from {Path(path).name}, which holds it too")
+                    notes.append(f"{grade_id}: taken from {origin[grade_id]}, not from {name}, "
+                                 "which holds it too")
                     continue
-                origin[grade_id] = path
-                cells_of.setdefault(prefix, []).append(_clean(source))
+                origin[grade_id] = name
+                cells_of.setdefault(prefix, []).append(source)
             elif prefix == "given":
-                given.update(_definitions(_clean(source)))
+                given.update(_definitions(source))
     modules = {module: "\n\n\n".join(part.strip("\n") for part in parts) + "\n"
                for module, parts in cells_of.items()}
     return modules, given, notes
@@ -180,14 +185,14 @@ def module_text(module, code, modules, given, origin=""):
     return "\n\n\n".join(parts) + "\n"
 
 
-def extract_package(notebooks, scratch):
+def extract_package(notebooks, scratch, budget=None):
     """Write a package of the notebooks' module cells; returns (package_dir, notes)."""
     notebooks = [Path(p) for p in notebooks]
     package = Path(scratch) / "package"
     package.mkdir(parents=True, exist_ok=True)
     for old in package.glob("*.py"):
         old.unlink()
-    modules, given, notes = collect_modules(notebooks)
+    modules, given, notes = collect_modules(notebooks, budget)
     if not modules:
         notes.append("no solution cells of the course's notebooks were found "
                      "(cells are recognised by their nbgrader grade_id)")

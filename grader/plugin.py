@@ -45,8 +45,13 @@ class GraderPlugin:
     """State of one grading run: the submission, the rubric and the verdicts."""
 
     def __init__(self, submission, rubric, oracle, results_path=None, data_dir=None,
-                 slot=0, echo=True, progress=None):
+                 slot=0, echo=True, progress=None, refusal=None, notes=(), fingerprint=None):
         self.submission = Path(submission)
+        # (status, reason) when the submission is not graded at all (it cannot be read,
+        # or there is no sandbox and one is required): every check is listed, not run.
+        self.refusal = refusal
+        self.notes = list(notes)  # what reading the submission noticed (links, bad cells)
+        self.fingerprint = fingerprint  # what was graded, by whom (batch.py: skip if unchanged)
         self.rubric = rubric
         self.oracle = oracle
         self.results_path = Path(results_path) if results_path else None
@@ -107,6 +112,10 @@ class GraderPlugin:
         if drop:
             config.hook.pytest_deselected(items=drop)
         items[:] = keep
+        if self.refusal is not None:
+            for record in self.records.values():
+                record["message"] = f"not run: {self.refusal[1]}"
+            items[:] = []  # nothing runs; every check is listed with the reason
         self.write_results(final=False)
 
     def pytest_deselected(self, items):
@@ -192,6 +201,10 @@ class GraderPlugin:
         score = round(sum(t["score"] for t in tests), 4)
         stats = self.session.stats.__dict__ if self.session else {}
         output = [f"Sandbox: {sandbox_description()}"]
+        if self.refusal is not None:
+            output.insert(0, f"Not graded: {self.refusal[1]}")
+        if self.notes:
+            output.append("Reading the submission:\n" + "\n".join(f"  {n}" for n in self.notes))
         if self.session is not None and self.session.output:
             output.append("Your code printed:\n" + self.session.captured_output[:4000])
         return {
@@ -211,6 +224,8 @@ class GraderPlugin:
                 "budget_exhausted": bool(self.session and self.session.budget_exhausted),
                 "timed_out": sorted({key[0] for key in self.session.timed_out})
                 if self.session else [],
+                "notes": self.notes,
+                "trouble": trouble_of(tests, self.session),
             },
         }
 
@@ -230,6 +245,12 @@ class GraderPlugin:
         self.results_path.parent.mkdir(parents=True, exist_ok=True)
         data = self.results()
         data["extra_data"]["complete"] = final
+        if self.refusal is not None:
+            data["extra_data"]["status"], data["extra_data"]["failure"] = self.refusal
+        elif final:
+            data["extra_data"]["status"] = "complete"
+        if self.fingerprint is not None:
+            data["extra_data"]["fingerprint"] = self.fingerprint
         if self.artifacts:
             data["extra_data"]["artifacts"] = self.artifacts
         temporary = self.results_path.with_suffix(".json.tmp")
@@ -240,6 +261,10 @@ class GraderPlugin:
     def summary_text(self):
         data = self.results()
         lines = ["", f"Sandbox: {sandbox_description()}", ""]
+        if self.refusal is not None:
+            lines[1:1] = [f"NOT GRADED: {self.refusal[1]}"]
+        for note in self.notes:
+            lines.insert(-1, f"note: {note}")
         by_assignment = {}
         for test in data["tests"]:
             by_assignment.setdefault(test["extra_data"]["assignment"], []).append(test)
@@ -293,6 +318,34 @@ class GraderPlugin:
         lines += ["", f"Total: {total:.2f} / {maximum:g} ({percent:.0f}%) "
                       f"in {data['execution_time']:.1f} s", ""]
         return "\n".join(lines)
+
+
+# Kinds of trouble a teaching assistant looks for, with the words of the checks' messages that
+# show each: what the gradebook's and the class page's "trouble" column lists.
+TROUBLE = {
+    "does-not-import": (IMPORT_FAILED,),
+    "missing-module": ("is missing from the submission",),
+    "timed-out": ("timed out", "over the time budget"),
+    "worker-died": ("the worker was killed", "the worker exited", "the worker died",
+                    "CPU-time limit"),
+}
+
+
+def trouble_of(tests, session=None):
+    """The kinds of trouble a graded submission had, for triage (a list, maybe empty)."""
+    found = []
+    for kind, words in TROUBLE.items():
+        if any(w in (t.get("output") or "") for t in tests for w in words):
+            found.append(kind)
+    if session is not None and session.timed_out and "timed-out" not in found:
+        found.append("timed-out")
+    if session is not None and session.budget_exhausted:
+        found.append("budget-exhausted")
+    lost = [t for t in tests if t["score"] < t["max_score"]]
+    if tests and lost and all(NOT_IMPLEMENTED in (t.get("output") or "") for t in lost) \
+            and not any(t["score"] > 0 for t in tests):
+        found.append("not-started")
+    return found
 
 
 def _explain(error):

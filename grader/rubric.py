@@ -18,6 +18,7 @@ Every check must receive points from some entry, and every entry must match a
 check: tests/test_rubric.py holds the rubric and the checks to that.
 """
 
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -187,8 +188,9 @@ def validate_assignment(assignment_id, data):
         _limits(table.get("limits", {}))
 
 
-def load_rubric(directory=RUBRIC_DIR):
-    directory = Path(directory)
+def load_rubric(directory=None):
+    """The rubric of grader/rubric/, or of the folder $GRADER_RUBRIC names (a course's own)."""
+    directory = Path(directory or os.environ.get("GRADER_RUBRIC") or RUBRIC_DIR)
     grading = _read(directory / "grading.toml")
     _unknown(grading, GRADING_KEYS, "grading.toml")
     for section, known in GRADING_KEYS.items():

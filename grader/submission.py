@@ -3,36 +3,71 @@
 Accepted: a package directory holding the SPEC's modules (activations.py,
 layers.py, ...), or an nbgrader submission folder of notebooks, whose
 solution cells are extracted into such a package (see notebooks.py).
+
+Either way the worker imports a COPY written by the grader into the results
+folder: the submission's own top-level .py files (regular files only, each
+bounded in size, read without following any link) or the extracted modules.
+What the folder holds besides (links, other files, data) never reaches the
+worker, and a link is never followed here (reading.py).
 """
 
+import shutil
 from pathlib import Path
 
 from .course import COURSE
 from .notebooks import extract_package
+from .reading import MAX_FILE_BYTES, Unreadable, read_text, walk
 
 MODULES = COURSE.modules
 
 
 class SubmissionError(ValueError):
-    """The path holds nothing that can be graded."""
+    """The path holds nothing that can be graded (the message says why)."""
 
 
 def prepare_submission(path, scratch):
-    """(package directory, [notes]) for a submission path.
+    """(package directory, [notes]) for a submission path; the package is a fresh copy.
 
     Missing modules are not an error: their checks fail with a clear message.
+
+    Raises:
+        SubmissionError: the path is not a folder the grader can read.
     """
-    path = Path(path)
-    if not path.is_dir():
-        raise SubmissionError(f"{path} is not a directory")
-    modules = {p.stem for p in path.glob("*.py")}
-    notebooks = sorted(path.rglob("*.ipynb"))
-    if modules & set(MODULES):
-        missing = [m for m in MODULES if m not in modules]
-        notes = [f"missing module(s): {', '.join(m + '.py' for m in missing)}"] if missing else []
-        return path, notes
-    if notebooks:
-        return extract_package(notebooks, Path(scratch))
+    try:
+        found = walk(path)
+    except Unreadable as error:
+        raise SubmissionError(str(error)) from None
+    scratch = Path(scratch)
+    notes = list(found.notes)
+    present = {p.stem for p in found.python}
+    if present & set(MODULES):
+        package = _fresh(scratch / "package")
+        for source in found.python:
+            try:
+                text = read_text(source, MAX_FILE_BYTES, found)
+            except Unreadable as error:
+                notes.append(str(error))
+                continue
+            (package / source.name).write_text(text, encoding="utf-8")
+        if not (package / "__init__.py").exists():
+            (package / "__init__.py").write_text("")
+        missing = [m for m in MODULES if not (package / f"{m}.py").exists()]
+        if missing:
+            notes.append(f"missing module(s): {', '.join(m + '.py' for m in missing)}")
+        return package, notes
+    if found.notebooks:
+        package, extracted = extract_package(found.notebooks, scratch, budget=found)
+        return package, notes + extracted
     # Nothing recognisable: grade it anyway, so every check is listed with its reason.
-    return path, [f"{path} holds none of the course's modules ({', '.join(MODULES)}.py) "
-                  "and no notebooks: every check will fail"]
+    package = _fresh(scratch / "package")
+    (package / "__init__.py").write_text("")
+    return package, notes + [f"{Path(path).name} holds none of the course's modules "
+                             f"({', '.join(m + '.py' for m in MODULES)}) and no notebooks: "
+                             "every check will fail"]
+
+
+def _fresh(folder):
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    return folder

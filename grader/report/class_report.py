@@ -1,9 +1,12 @@
 """index.html of a batch: how the class did, made from every results.json.
 
-Shows the distribution of the scores, the class's mean per assignment, each
-check's pass rate across the class from the hardest, the hints the grader
-gave most often (the mistakes most students made), and a row per student with
-a link to their feedback.html. It follows the students' pages on visibility:
+Shows who needs help (each kind of trouble, as gradebook.csv names it: does
+not import, missing module, timed out, worker died, budget exhausted, not
+started, and gradings that did not finish), the distribution of the scores,
+the class's mean per assignment, each check's pass rate across the class from
+the hardest, the hints the grader gave most often (the mistakes most students
+made), the slowest submissions, and a row per student with a link to their
+feedback.html. It follows the students' pages on visibility:
 a hint of a check whose details are hidden from students is not counted, so
 the page can be shown to the class.
 """
@@ -57,18 +60,24 @@ def _status(results):
     if results is None:
         return "no results"
     extra = results.get("extra_data") or {}
+    if extra.get("status"):
+        return extra["status"]
     if extra.get("complete") is False:
         return "invalid" if not results.get("tests") else "incomplete"
     return "complete"
+
+
+def _trouble(student):
+    return list(((student["results"] or {}).get("extra_data") or {}).get("trouble") or [])
 
 
 def render_class_report(students):
     """The page's HTML from [{id, results, status, link}]."""
     graded = [s for s in students if s["results"] is not None]
     shares = [_percent(s["results"]) for s in graded]
-    body = [_header(students, shares), "<main>", _distribution(shares),
-            _assignments(graded), _pass_rates(graded), _hints(graded), _roster(students),
-            "</main>",
+    body = [_header(students, shares), "<main>", _triage(students), _distribution(shares),
+            _assignments(graded), _pass_rates(graded), _hints(graded), _slowest(graded),
+            _roster(students), "</main>",
             f"<footer>Made by the course grader on {datetime.date.today():%d %B %Y} from "
             f"{len(graded)} results files. Single file: no network needed.</footer>"]
     return document("Class report", "\n".join(body))
@@ -233,6 +242,67 @@ def _hints(graded):
     return "\n".join(parts)
 
 
+TROUBLE_WORDS = {
+    "does-not-import": "a module does not import (a syntax error, an import of something "
+                       "missing): every check of it scores 0",
+    "missing-module": "a module the course asks for is missing",
+    "timed-out": "a call or a graded task ran out of time (an infinite loop, or far too slow)",
+    "worker-died": "the student's code crashed its worker (memory, exit, a signal)",
+    "budget-exhausted": "the submission's whole time budget was used up: some checks never ran",
+    "not-started": "nothing written yet: every function still raises NotImplementedError",
+}
+
+
+def _triage(students):
+    """Who needs a look: gradings that did not finish, then each kind of trouble."""
+    unfinished = [s for s in students if s["status"] not in ("complete",)]
+    kinds = defaultdict(list)
+    for student in students:
+        for kind in _trouble(student):
+            kinds[kind].append(student)
+    parts = ['<section id="triage"><h2>Who needs a look</h2>']
+    if not unfinished and not kinds:
+        parts.append("<p>Every submission was graded completely, and none shows trouble.</p>")
+    else:
+        parts.append('<p class="lead">Each kind of trouble with the students it concerns; '
+                     "the gradebook's <em>status</em> and <em>trouble</em> columns say the "
+                     "same.</p><table><thead><tr><th>trouble</th><th class=\"num\">students"
+                     "</th><th>who</th></tr></thead><tbody>")
+        groups = ([("grading did not finish", unfinished)] if unfinished else []) + [
+            (TROUBLE_WORDS.get(kind, kind), kinds[kind]) for kind in TROUBLE_WORDS
+            if kinds.get(kind)]
+        for label, who in groups:
+            names = ", ".join(_link(s) + (f" ({text(s['status'])})"
+                                          if label == "grading did not finish" else "")
+                              for s in who)
+            parts.append(f"<tr><td>{text(label)}</td><td class=\"num\">{len(who)}</td>"
+                         f"<td>{names}</td></tr>")
+        parts.append("</tbody></table>")
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+SLOWEST_SHOWN = 5
+
+
+def _slowest(graded):
+    """The submissions that took longest to grade: where the class's time went."""
+    timed = sorted(((float(s["results"].get("execution_time") or 0.0), s) for s in graded),
+                   key=lambda pair: -pair[0])[:SLOWEST_SHOWN]
+    if not timed:
+        return ""
+    rows = "".join(f"<tr><td>{_link(s)}</td><td class=\"num\">{seconds:.1f} s</td>"
+                   f"<td>{text(', '.join(_trouble(s)) or '–')}</td></tr>" for seconds, s in timed)
+    return ('<section id="slowest"><h2>Slowest to grade</h2><table><thead><tr><th>student</th>'
+            '<th class="num">grading time</th><th>trouble</th></tr></thead>'
+            f"<tbody>{rows}</tbody></table></section>")
+
+
+def _link(student):
+    return (f'<a href="{text(student["link"])}">{text(student["id"])}</a>' if student["link"]
+            else text(student["id"]))
+
+
 def _roster(students):
     rows = []
     for student in students:
@@ -247,8 +317,9 @@ def _roster(students):
             share = f"{_percent(results):.0f}%"
         chip = status_chip("passed" if student["status"] == "complete" else "failed",
                            label=student["status"])
+        trouble = text(", ".join(_trouble(student))) or "–"
         rows.append(f"<tr><td>{name}</td><td class=\"num\">{score}</td>"
-                    f'<td class="num">{share}</td><td>{chip}</td></tr>')
+                    f'<td class="num">{share}</td><td>{chip}</td><td>{trouble}</td></tr>')
     return ('<section id="students"><h2>Students</h2><table><thead><tr><th>student</th>'
-            '<th class="num">points</th><th class="num">%</th><th>grading</th></tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table></section>")
+            '<th class="num">points</th><th class="num">%</th><th>grading</th><th>trouble</th>'
+            f"</tr></thead><tbody>{''.join(rows)}</tbody></table></section>")

@@ -211,7 +211,12 @@ def worker_command(submission, data_dir, request_fd, response_fd, limits, slot=0
 
 
 def apply_limits(limits):
-    """Set the worker's rlimits; runs in the child between fork and exec."""
+    """Set the worker's rlimits; runs in the child between fork and exec.
+
+    The worker also dies with its grader (PR_SET_PDEATHSIG): a grading process
+    killed by a batch, say, never leaves a worker spinning in an infinite loop.
+    """
+    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     def set_limit(kind, value):
         try:
             resource.setrlimit(kind, (value, value))
@@ -283,15 +288,21 @@ def claim_uid(slot=0):
 
 # ---------------------------------------------------------------- without a sandbox
 
+_PR_SET_PDEATHSIG = 1
 _PR_SET_DUMPABLE = 4
 _PR_SET_CHILD_SUBREAPER = 36
 
 
+try:  # loaded once here: apply_limits calls prctl between fork and exec, where dlopen may hang
+    _LIBC = ctypes.CDLL(None, use_errno=True)
+except OSError:  # not Linux
+    _LIBC = None
+
+
 def _prctl(option, value):
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(option, value, 0, 0, 0) == 0
-    except (OSError, AttributeError):  # not Linux
+        return _LIBC is not None and _LIBC.prctl(option, value, 0, 0, 0) == 0
+    except AttributeError:  # a libc without prctl
         return False
 
 

@@ -14,8 +14,16 @@ the host), __MARKER_DIR__ (where a host-side effect would leave a file),
 __TOKEN__ (unique per run, names every file and process an attack leaves).
 Nothing here damages the machine if the defences fail: marker files only, and
 at most 300 sleeping processes.
+
+The attacks at the end (TRUSTED_SIDE) aim at the grader's own process, which
+reads the submission's folder and notebooks: a `craft` step shapes the folder
+after it is built (links to the kit's solutions, notebooks that break JSON
+readers or Python's parser, files too large or too many). They too must earn
+nothing, and every one must still leave a complete results.json.
 """
 
+import json
+import os
 from dataclasses import dataclass, field
 
 A1_FUNCTIONS = ["sigmoid", "sigmoid_grad", "relu", "relu_grad", "leaky_relu", "leaky_relu_grad",
@@ -98,6 +106,10 @@ class Attack:
     bound_seconds: the wall time grading must stay under.
     exact: True if the attack must not cost an honest check anything
         (awarded == deserved check by check), not just earn nothing unearned.
+    craft: callable(submission_folder, repo_root) shaping the folder after it
+        is built (trusted-side attacks); None for attacks in code.
+    exit_status: the grader's exit status the attack must end with (4: the
+        submission could not be read).
     """
 
     name: str
@@ -109,6 +121,8 @@ class Attack:
     budget: float = None
     bound_seconds: float = 60
     exact: bool = False
+    craft: object = None
+    exit_status: int = 0
 
 
 ATTACKS = [
@@ -712,5 +726,88 @@ def _tamper():
 _tamper()
 '''}, honest={"activations": ALL_GARBAGE}),
 ]
+
+
+
+# ---------------------------------------------------------------- attacks on the trusted side
+
+
+def _link_every_module_to_the_reference(folder, repo):
+    for module in folder.glob("*.py"):
+        target = repo / "reference" / module.name
+        if target.exists():
+            module.unlink()
+            module.symlink_to(target)
+
+
+def _link_the_folder_to_the_solutions(folder, repo):
+    """Notebooks linked from the kit's source notebooks, which hold every solution."""
+    for module in folder.glob("*.py"):
+        module.unlink()
+    (folder / "a1").symlink_to(repo / "assignments" / "source" / "a1")
+    (folder / "activations.ipynb").symlink_to(
+        repo / "assignments" / "source" / "a1" / "activations.ipynb")
+
+
+def _notebooks_that_break_readers(folder, repo):
+    """Notebook submissions only: broken JSON, JSON nested 100,000 deep, a cell that does not
+    parse, a cell of shell escapes, a notebook of 5,000 cells, and a huge notebook."""
+    for module in folder.glob("*.py"):
+        module.unlink()
+    source = json.loads((repo / "assignments" / "source" / "a1" /
+                         "activations.ipynb").read_text())
+    (folder / "broken.ipynb").write_text('{"cells": [ {"cell_type": "code", "source": "x')
+    (folder / "deep.ipynb").write_text("[" * 100_000 + "]" * 100_000)
+    cells = []
+    for cell in source["cells"]:
+        grade_id = (cell.get("metadata", {}).get("nbgrader") or {}).get("grade_id", "")
+        if grade_id.startswith("activations-"):
+            # Garbage that parses, then one cell that does not, then shell escapes.
+            name = grade_id.split("-", 1)[1]
+            cell = dict(cell, source=f"def {name}(*args, **kwargs):\n    return 7.0\n")
+        cells.append(cell)
+    cells.append({"cell_type": "code", "metadata": {"nbgrader": {"grade_id": "activations-x"}},
+                  "source": "def broken(:\n    pass\n", "outputs": []})
+    cells.append({"cell_type": "code", "metadata": {"nbgrader": {"grade_id": "activations-y"}},
+                  "source": "!cat /etc/shadow\n%run ../../reference/activations.py\n",
+                  "outputs": []})
+    (folder / "garbage.ipynb").write_text(json.dumps(dict(source, cells=cells)))
+    many = [{"cell_type": "code", "metadata": {}, "source": "1", "outputs": []}] * 5_000
+    (folder / "many.ipynb").write_text(json.dumps(dict(source, cells=many)))
+    with open(folder / "huge.ipynb", "w") as f:
+        f.write('{"cells": [], "padding": "' + "x" * (25 * 2**20) + '"}')
+
+
+def _too_many_and_too_large(folder, repo):
+    """5,000 small files, a 3 MB layers.py, a file that is a FIFO, a name with a newline."""
+    many = folder / "many"
+    many.mkdir()
+    for k in range(5_000):
+        (many / f"f{k}.py").write_text("")
+    with open(folder / "layers.py", "a") as f:
+        f.write("\n# padding\n" + "#" * (3 * 2**20) + "\n")
+    os.mkfifo(folder / "losses.py.fifo")
+    (folder / "odd\nname.py").write_text("x = 1\n")
+
+
+TRUSTED_SIDE = [
+    Attack("link_to_the_reference",
+           "replace every module by a symbolic link to the kit's reference/ module of the same "
+           "name (on Gradescope the kit lies at a known path)",
+           {}, only="a1,a2", keyword="not hidden", craft=_link_every_module_to_the_reference,
+           bound_seconds=90),
+    Attack("link_to_the_solution_notebooks",
+           "a submission of symbolic links to the kit's source notebooks, which hold every "
+           "solution cell", {}, only="a1", craft=_link_the_folder_to_the_solutions),
+    Attack("notebooks_that_break_readers",
+           "notebooks that break JSON readers and Python's parser: broken JSON, JSON nested "
+           "100,000 deep, a cell that does not parse, shell escapes, 5,000 cells, 25 MB",
+           {}, only="a1", craft=_notebooks_that_break_readers),
+    Attack("too_many_and_too_large",
+           "5,000 files, a 3 MB module, a FIFO (reading it would block), a name with a newline",
+           {}, only="a1,a2", keyword="not hidden", craft=_too_many_and_too_large,
+           bound_seconds=90),
+]
+ATTACKS += TRUSTED_SIDE
 
 BY_NAME = {attack.name: attack for attack in ATTACKS}

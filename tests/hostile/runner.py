@@ -68,6 +68,8 @@ def build_submission(attack, folder, token, out_dir, with_attack=True):
         with open(submission / f"{module}.py", "a") as f:
             f.write("\n" + extra)
     (Path(folder) / "markers").mkdir(exist_ok=True)
+    if with_attack and attack.craft is not None:
+        attack.craft(submission, REPO_ROOT)
     return submission
 
 
@@ -130,9 +132,9 @@ def run_attack(attack, folder):
     problems = []
     if process is None:
         problems.append(f"grading did not finish within {attack.bound_seconds + 120:.0f} s")
-    elif process.returncode != 0:
-        problems.append(f"the grader exited with status {process.returncode}: "
-                        f"{(process.stderr or '').strip()[-300:]}")
+    elif process.returncode != attack.exit_status:
+        problems.append(f"the grader exited with status {process.returncode} (expected "
+                        f"{attack.exit_status}): {(process.stderr or '').strip()[-300:]}")
     if seconds > attack.bound_seconds:
         problems.append(f"took {seconds:.1f} s, over its bound of {attack.bound_seconds:.0f} s")
     awarded = scores(results) if results else {}
