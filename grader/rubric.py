@@ -119,7 +119,8 @@ def _read(path):
 
 def _limits(values, base=None):
     base = Limits() if base is None else base
-    mapping = {"wall_seconds": ("wall_seconds", 1), "memory_mb": ("memory_bytes", 2**20),
+    mapping = {"call_seconds": ("call_seconds", 1), "wall_factor": ("wall_factor", 1),
+               "memory_mb": ("memory_bytes", 2**20),
                "cpu_seconds": ("cpu_seconds", 1), "processes": ("processes", 1),
                "file_mb": ("file_bytes", 2**20), "output_kb": ("output_bytes", 2**10),
                "threads": ("threads", 1)}

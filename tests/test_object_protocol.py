@@ -106,7 +106,7 @@ def student(tmp_path, monkeypatch):
              "grad", "missing"}
     monkeypatch.setattr(client, "member_allowed",
                         lambda name: name in names or name in client.OPERATORS)
-    session = Session(package, limits=Limits(wall_seconds=5))
+    session = Session(package, limits=Limits(call_seconds=5))
     yield session
     session.close()
 
@@ -201,7 +201,7 @@ def test_what_comes_back_is_data_or_a_handle_never_the_object(student):
 
 
 def test_a_hanging_method_is_not_waited_for_twice(student):
-    student.default_limits = Limits(wall_seconds=1)
+    student.default_limits = Limits(call_seconds=1)
     slow = student.call("things.Slow", keep=True)
     with pytest.raises(WorkerFault, match="timed out"):
         student.method(slow, "forward", np.ones(2))

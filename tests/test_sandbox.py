@@ -137,7 +137,7 @@ def session_of(tmp_path):
     sessions = []
 
     def make(source, **options):
-        options.setdefault("limits", Limits(wall_seconds=5))
+        options.setdefault("limits", Limits(call_seconds=5))
         session = Session(_submission(tmp_path, source), **options)
         sessions.append(session)
         return session
@@ -171,7 +171,7 @@ COMMON = """
 
 
 def test_a_hang_times_out_and_a_fresh_worker_serves_the_next_call(session_of):
-    student = session_of(COMMON, limits=Limits(wall_seconds=1))
+    student = session_of(COMMON, limits=Limits(call_seconds=1))
     started = time.perf_counter()
     with pytest.raises(WorkerFault, match="timed out"):
         student.call("mod.loop")
@@ -189,7 +189,7 @@ def test_a_call_that_hung_is_not_waited_for_again(session_of):
             pass
         return x
     """
-    student = session_of(source, limits=Limits(wall_seconds=3))
+    student = session_of(source, limits=Limits(call_seconds=3))
     with pytest.raises(WorkerFault, match="timed out after"):
         student.call("mod.maybe_loop", 1, mode="hang")
     started = time.perf_counter()
@@ -225,7 +225,7 @@ def test_refs_from_a_dead_worker_are_refused_even_nested(session_of):
 
 
 def test_the_budget_ends_grading_when_everything_hangs(session_of):
-    student = session_of(COMMON, limits=Limits(wall_seconds=10), budget_seconds=1.5)
+    student = session_of(COMMON, limits=Limits(call_seconds=10), budget_seconds=1.5)
     started = time.perf_counter()
     with pytest.raises(WorkerFault, match="timed out"):
         student.call("mod.loop")
@@ -235,7 +235,7 @@ def test_the_budget_ends_grading_when_everything_hangs(session_of):
 
 
 def test_output_is_cut_to_the_limit(session_of):
-    student = session_of(COMMON, limits=Limits(wall_seconds=10, output_bytes=1000))
+    student = session_of(COMMON, limits=Limits(call_seconds=10, output_bytes=1000))
     assert student.call("mod.shout", 3_000_000) == 3_000_000
     student.close()  # joins the thread that drains the output
     assert len(student.output) == 1000
@@ -314,7 +314,7 @@ def test_the_process_limit_holds_for_the_dropped_uid(session_of):
                 os._exit(0)
             made += 1
         return made
-""", limits=Limits(wall_seconds=10, processes=20))
+""", limits=Limits(call_seconds=10, processes=20))
     assert student.call("mod.storm", 200) < 20
 
 

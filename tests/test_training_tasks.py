@@ -348,6 +348,29 @@ def test_training_past_the_budget_is_stopped_and_scores_zero(tmp_path):
 
 
 @pytest.mark.slow
+def test_a_train_that_never_returns_costs_one_budget_not_every_task(tmp_path):
+    """After XOR's budget runs out in train, a tiny probe (one epoch on four points) does not
+    finish either: moons and spirals then fail at once instead of spending 20 s and 30 s."""
+    submission = copy_package(REFERENCE, tmp_path / "submission")
+    replace_once(submission / "train.py",
+                 "    rng = np.random.default_rng() if rng is None else rng\n"
+                 "    update = getattr(optim, optimizer)",
+                 "    while True:\n        pass\n    update = getattr(optim, optimizer)")
+    started = time.perf_counter()
+    status, results, process = grade(submission, tmp_path / "out", ["a5"],
+                                     "-k", "task_accuracy")
+    elapsed = time.perf_counter() - started
+    assert status == 0 and results is not None, process.stdout + process.stderr
+    outputs = {t["extra_data"]["check"]: t["output"] for t in results["tests"]}
+    assert "over the time budget" in outputs["task_accuracy[xor]"]
+    for task in ("moons", "spirals"):
+        assert "it never returns" in outputs[f"task_accuracy[{task}]"], outputs
+    budgets = sum(table(t)["budget_seconds"] for t in TOY_TASKS)
+    assert elapsed < budgets, (elapsed, budgets)  # moons' and spirals' budgets were not spent
+    assert "timed-out" in results["extra_data"]["trouble"]
+
+
+@pytest.mark.slow
 def test_reference_gets_every_point_of_mnist(tmp_path):
     status, results, process = grade(REFERENCE, tmp_path, ["a6"])
     assert status == 0 and results is not None, process.stdout + process.stderr

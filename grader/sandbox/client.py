@@ -1,9 +1,16 @@
 """The grader's side of the worker: start it, call the student's code, survive it.
 
-Every call has a wall-clock timeout enforced here; a call that crashes, exits,
-hangs or blows its memory kills only its worker, and the next call starts a
-fresh one. A submission has a total time budget; once it is spent, the
-remaining calls fail at once, so grading always ends.
+Every call has a time limit enforced here; a call that crashes, exits, hangs
+or blows its memory kills only its worker, and the next call starts a fresh
+one. A submission has a total time budget; once it is spent, the remaining
+calls fail at once, so grading always ends.
+
+Time is CPU time: the CPU seconds of the worker's processes (all their
+threads and children), read from /proc on the trusted side while the call
+runs, so that a grade does not depend on what else the machine is doing (a
+busy server slows the wall clock, not the computation). A wall-clock ceiling
+of `wall_factor` times the CPU allowance stops what spends no CPU (a call
+that sleeps, or waits forever).
 
 Objects the student's code makes stay in the worker behind handles (Refs).
 The trusted side reaches their members by name (method, getattr, setattr,
@@ -49,7 +56,14 @@ def _check_member(name, kind):
 
 
 class WorkerFault(Exception):
-    """The worker died, hung, or sent something unreadable during a call."""
+    """The worker died, hung, or sent something unreadable during a call.
+
+    `timeout` is True when the call ran out of its time (CPU or wall ceiling).
+    """
+
+    def __init__(self, message, timeout=False):
+        super().__init__(message)
+        self.timeout = timeout
 
 
 class StudentError(Exception):
@@ -87,6 +101,7 @@ class Stats:
 
     def __init__(self):
         self.student_seconds = 0.0  # as the worker measured it
+        self.cpu_seconds = 0.0  # the worker's processes, measured from here
         self.call_seconds = 0.0  # wall time of calls, seen from here
         self.start_seconds = 0.0  # starting workers
         self.calls = 0
@@ -110,7 +125,10 @@ class Session:
         self.default_limits = limits or Limits()
         self.budget_seconds = budget_seconds
         self.slot = slot
-        self.spent = 0.0
+        self.spent = 0.0  # CPU seconds of the submission's calls
+        self.wall_spent = 0.0  # wall seconds of the same calls: bounded by wall_factor times that
+        self.last_call_cpu = 0.0  # of the latest call: a task's budget counts its steps with it
+        self.hung = {}  # function -> why: a training call that never ends is not given more time
         self.timed_out = {}  # (target, options) -> seconds: calls that hung at the per-call limit
         self.budget_exhausted = False
         self.stats = Stats()
@@ -249,6 +267,10 @@ class Session:
                               if isinstance(answer, dict) else "malformed answer")
         return _tag_refs(answer.get("value"), self._generation)
 
+    def cpu_clock(self):
+        """A CpuClock of the running worker (None when none runs): for progress displays."""
+        return CpuClock(self._process.pid) if self._process is not None else None
+
     def close(self):
         self._stop()
         self._clean_link()
@@ -313,12 +335,15 @@ class Session:
                               f"check (after {self.timed_out[target]:.0f} s: an infinite loop?) "
                               "with the same options, and the grader does not wait for it again")
         remaining = self.budget_seconds - self.spent
-        if remaining <= 0:
+        wall_left = limits.wall_factor * self.budget_seconds - self.wall_spent
+        if remaining <= 0 or wall_left <= 0:
             self.budget_exhausted = True
-            raise WorkerFault(f"the submission's time budget of {self.budget_seconds:.0f} s is "
-                              "used up, so this check could not run")
+            what = ("of computing" if remaining <= 0 else
+                    f"(and {limits.wall_factor:g} times that in wall-clock time)")
+            raise WorkerFault(f"the submission's time budget of {self.budget_seconds:.0f} s "
+                              f"{what} is used up, so this check could not run")
         per_call_limit = timeout is None  # an explicit timeout is a task's own budget
-        timeout = min(timeout or limits.wall_seconds, remaining)
+        timeout = min(timeout or limits.call_seconds, remaining)  # CPU seconds
         if self._process is None or self._process.poll() is not None or self._limits != limits:
             self._start(limits)
         for ref in refs:
@@ -331,16 +356,24 @@ class Session:
         request = dict(request, seq=self._sequence)
         header, arrays = wire.encode(request)
         started = time.perf_counter()
+        clock = CpuClock(self._process.pid)
         try:
             wire.write_message(self._request_fd, header, arrays)
-            body, answer_arrays = wire.read_message(self._reader(started + timeout))
+            wall_ceiling = started + min(limits.wall_factor * timeout, wall_left)
+            reader = self._reader(clock, timeout, wall_ceiling)
+            body, answer_arrays = wire.read_message(reader)
             answer = wire.decode(body, answer_arrays)
-        except _Timeout:
+        except _Timeout as why:
             self._stop()
             if per_call_limit and target is not None:
                 self.timed_out[target] = timeout
-            raise WorkerFault(f"timed out after {timeout:.1f} s (an infinite loop, or far too "
-                              "slow; the limit is in the rubric)") from None
+            if why.args and why.args[0] == "wall":
+                raise WorkerFault(f"timed out: {limits.wall_factor * timeout:.0f} s went by and "
+                                  "it had not finished (waiting, sleeping, or a machine far too "
+                                  "busy; the limit is in the rubric)", timeout=True) from None
+            raise WorkerFault(f"timed out after {timeout:.1f} s of computing (an infinite "
+                              "loop, or far too slow; the limit is in the rubric)",
+                              timeout=True) from None
         except (EOFError, BrokenPipeError, OSError):
             status = self._stop(grace=1.0)
             raise WorkerFault(_death_message(status, limits)) from None
@@ -356,7 +389,11 @@ class Session:
                               ) from None
         finally:
             elapsed = time.perf_counter() - started
-            self.spent += elapsed
+            used = clock.used(final=True)
+            self.last_call_cpu = used
+            self.spent += used
+            self.wall_spent += elapsed
+            self.stats.cpu_seconds += used
             self.stats.call_seconds += elapsed
             self.stats.calls += 1
         if not isinstance(answer, dict) or answer.get("seq") != self._sequence:
@@ -367,7 +404,8 @@ class Session:
             self.stats.student_seconds += min(max(answer["seconds"], 0.0), elapsed)
         return answer
 
-    def _reader(self, deadline):
+    def _reader(self, clock, cpu_allowance, wall_deadline):
+        """read_exactly(n) for the answer, stopping at the call's CPU allowance or wall ceiling."""
         fd = self._response_fd
 
         def read_exactly(n):
@@ -377,12 +415,14 @@ class Session:
             view = memoryview(buffer)
             done = 0
             while done < n:
-                left = deadline - time.perf_counter()
+                left = wall_deadline - time.perf_counter()
                 if left <= 0:
-                    raise _Timeout
-                ready, _, _ = select.select([fd], [], [], left)
+                    raise _Timeout("wall")
+                if clock.used() > cpu_allowance:
+                    raise _Timeout("cpu")
+                ready, _, _ = select.select([fd], [], [], min(left, CPU_POLL_SECONDS))
                 if not ready:
-                    raise _Timeout
+                    continue
                 got = os.readv(fd, [view[done:done + (1 << 20)]])
                 if not got:
                     raise EOFError
@@ -496,7 +536,66 @@ def _hang_key(request):
 
 
 class _Timeout(Exception):
-    pass
+    """The call ran out of its CPU allowance ("cpu") or its wall ceiling ("wall")."""
+
+
+CPU_POLL_SECONDS = 0.1  # how often a running call's CPU time is read
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+class CpuClock:
+    """CPU seconds used by a process and all its descendants since the clock started.
+
+    Read from /proc on the trusted side (what the worker reports about itself is
+    never trusted): utime + stime of every process of the tree, and cutime +
+    cstime for the children they reaped, so that a child that burned CPU and
+    exited still counts. A process that leaves the tree (it was re-parented)
+    stops counting, but it also stops existing when the worker is killed.
+    """
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.start = _tree_cpu(pid)
+        self.last = self.start
+        self.checked = time.perf_counter()
+
+    def used(self, final=False):
+        now = time.perf_counter()
+        if final or now - self.checked >= CPU_POLL_SECONDS:
+            self.last = max(self.last, _tree_cpu(self.pid))
+            self.checked = now
+        return self.last - self.start
+
+
+def _tree_cpu(root):
+    """CPU seconds of a process tree, from /proc (0 where /proc cannot be read)."""
+    parents, times = {}, {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return 0.0
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        # fields[0] is the state (field 3 of stat); ppid is field 4, utime..cstime 14..17.
+        parents[int(entry)] = int(fields[1])
+        times[int(entry)] = sum(int(x) for x in fields[11:15])
+    tree, total = {root}, 0
+    changed = True
+    while changed:
+        changed = False
+        for pid, parent in parents.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                changed = True
+    for pid in tree:
+        total += times.get(pid, 0)
+    return total / _TICKS
 
 
 class Program:

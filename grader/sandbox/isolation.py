@@ -69,7 +69,8 @@ OPEN_FILES = 256  # also marks a worker's descendants (see kill_escaped_processe
 class Limits:
     """Resource limits of one worker; the rubric sets them per assignment and task."""
 
-    wall_seconds: float = 10.0  # one call, enforced from outside
+    call_seconds: float = 10.0  # one call: CPU seconds of the worker, enforced from outside
+    wall_factor: float = 3.0  # and at most this many times that in wall-clock seconds
     memory_bytes: int = 2 * 2**30  # address space
     cpu_seconds: int = 600  # the worker's whole life
     processes: int = 64  # threads count too (BLAS)

@@ -32,7 +32,8 @@ class TrainingRun:
     settings: dict = None  # the validated HYPERPARAMS entry
     history: object = None  # as the student's training returned it (decoded), or None
     value: float = None  # the metric, measured on the trusted side
-    seconds: float = 0.0  # of the budget spent
+    seconds: float = 0.0  # of the budget spent: CPU seconds of the worker
+    wall_seconds: float = 0.0  # the same steps by the wall clock (the report shows both)
     failure: BaseException = None
     facts: dict = field(default_factory=dict)  # what a task measured besides (train accuracy)
 
@@ -49,6 +50,7 @@ class Job:
     secrets: dict  # the hidden seeds (empty in the student bundle)
     run: TrainingRun
     state: dict = field(default_factory=dict)  # the task's own: handles, data, predictions
+    task_probe: object = None  # the task's probe (Task.probe), run when its budget ran out
 
 
 class Task:
@@ -85,6 +87,13 @@ class Task:
 
     def check_history(self, run):
         """The training history's form and plausibility (CheckFailed if wrong)."""
+
+    def probe(self, job):
+        """A tiny training run (seconds at most), to tell a call that hangs from a slow one.
+
+        Raises WorkerFault with timeout=True when it does not finish in
+        runs.PROBE_SECONDS; the default probes nothing.
+        """
 
     # ------------------------------------------------------------ verdicts
 

@@ -73,6 +73,18 @@ class MLPClassification(Task):
     def evaluate(self, job):
         return float(np.mean(job.state["labels"] == job.state["y_eval"]))
 
+    def probe(self, job):
+        from .runs import PROBE_SECONDS  # noqa: PLC0415
+
+        hp = job.run.settings
+        X, y = course_data.xor_data(dtype=hp["dtype"])
+        params = job.session.call("network.init_params", [2, 3, 2], hp["init"], wire.Rng(0),
+                                  wire.DType(hp["dtype"]), keep=True, timeout=PROBE_SECONDS)
+        job.session.call("train.train", params, X, y, epochs=1, batch_size=4,
+                         optimizer=hp["optimizer"], optim_config=hp["optim_config"],
+                         activation=hp["activation"], l2=hp["l2"], rng=wire.Rng(0),
+                         timeout=PROBE_SECONDS)
+
     def after(self, job):
         run = job.run
         run.facts["train_accuracy"] = (run.value if self.measured_on == "training"

@@ -10,7 +10,6 @@ terminal (a log, a batch), nor for short tasks.
 
 import contextlib
 import threading
-import time
 
 
 def _terminal(config, task):
@@ -40,20 +39,21 @@ def announce(config, task, text):
 
 @contextlib.contextmanager
 def live_clock(config, task, budget):
-    """A line that counts the seconds of training against the task's budget."""
+    """A line that counts the seconds of training against the task's budget (CPU seconds)."""
     terminal = _terminal(config, task)
     if terminal is None:
         yield
         return
     reporter, capture = terminal
     stop = threading.Event()
-    started = time.perf_counter()
+    clock = budget.session.cpu_clock()
+    spent_before = budget.spent
 
     def tick():
         while not stop.wait(1.0):
-            elapsed = time.perf_counter() - started
-            reporter.write(f"\r  training: {elapsed:4.0f} s of the {budget.seconds:g} s budget",
-                           flush=True)
+            used = spent_before + (clock.used() if clock else 0.0)
+            reporter.write(f"\r  training: {used:5.1f} s of computing of the "
+                           f"{budget.seconds:g} s budget", flush=True)
 
     with capture.global_and_fixture_disabled():
         clock = threading.Thread(target=tick, daemon=True)

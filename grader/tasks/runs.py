@@ -8,6 +8,7 @@ re-raised by every check of the task, each scoring 0 with the same reason.
 """
 
 import re
+import time
 import zlib
 
 import pytest
@@ -63,6 +64,8 @@ def _run(config, task):
     job = Job(config=config, session=session, budget=budget,
               limits=rubric.limits_for(assignment, task.name),
               seed=zlib.crc32(task.name.encode()), secrets=rubric.secrets, run=run)
+    job.task_probe = task.probe
+    wall_started = time.perf_counter()
     try:
         entry = entry_of(student_hyperparams(config), task.name, COURSE.tasks)
         run.settings = task.settings(entry, f"HYPERPARAMS[{task.name!r}]")
@@ -76,12 +79,18 @@ def _run(config, task):
                                   f"NotImplementedError); the {task.title} task calls your "
                                   f"{', '.join(m + '.py' for m in task.calls)}") from None
             raise
+        except CheckFailed:
+            if budget.ran_out_in is not None:
+                _probe_for_a_hang(job, budget.ran_out_in)
+            raise
         finally:
             run.seconds = budget.spent
+            run.wall_seconds = time.perf_counter() - wall_started
         run.value = task.evaluate(job)
         if budget.spent > budget.seconds:
-            raise CheckFailed(f"over the time budget: building, training and predicting took "
-                              f"{budget.spent:.1f} s, the task allows {budget.seconds:g} s")
+            raise CheckFailed(f"over the time budget: building, training and predicting "
+                              f"computed for {budget.spent:.1f} s (CPU time), the task allows "
+                              f"{budget.seconds:g} s")
         progress.announce(config, task, f"{task.title}: {task.metric} {task.show(run.value)} "
                                         f"in {run.seconds:.1f} s")
         task.after(job)
@@ -92,10 +101,34 @@ def _run(config, task):
     return run
 
 
+PROBE_SECONDS = 5  # CPU seconds for the tiny run that tells a hang from slowness
+
+
+def _probe_for_a_hang(job, ran_out_in):
+    """A training call used a task's whole budget: is it slow, or does it never return?
+
+    The task's probe runs the same function on a tiny problem (XOR's four points,
+    one epoch). If that does not finish in PROBE_SECONDS either, the function
+    hangs, and later tasks that call it fail at once instead of each spending
+    its own budget: one infinite loop costs the class one budget, not every one.
+    """
+    step, key = ran_out_in
+    try:
+        job.task_probe(job)
+    except Exception as error:  # noqa: BLE001 - only a timeout says anything here
+        if getattr(error, "timeout", False):
+            job.session.hung[key] = (
+                f"not run: {step} used up the {job.run.task.title} task's budget, and a tiny "
+                f"run of it (one epoch on four points) did not finish in {PROBE_SECONDS} s "
+                "either: it never returns (an infinite loop?), so no other task's budget is "
+                "spent on it")
+
+
 def _artifact(job, table):
     run, task = job.run, job.run.task
     artifact = {"metric": task.metric, "value": run.value, "lower_is_better": task.lower_is_better,
                 "threshold": float(table["threshold"]), "seconds": round(run.seconds, 3),
+                "wall_seconds": round(run.wall_seconds, 3),
                 "budget_seconds": float(table["budget_seconds"]), "measured_on": task.measured_on}
     if "partial_threshold" in table:
         artifact["partial_threshold"] = float(table["partial_threshold"])
