@@ -3,7 +3,7 @@
 gradebook.csv holds, per student: the points of each assignment graded, the
 total, the maximum, the status of the grading (complete, incomplete, crashed,
 grader-fault, unreadable, no-sandbox, pending) and the trouble a teaching
-assistant looks for (does-not-import, missing-module, timed-out,
+assistant looks for (does-not-import, forbidden-import, missing-module, timed-out,
 worker-died, budget-exhausted, not-started), and the seconds grading took.
 
 Every cell a spreadsheet would evaluate (a student id or a message starting

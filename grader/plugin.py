@@ -11,6 +11,7 @@ pytest runs the checks (grader/checks/test_a*.py); this plugin
   - prints the terminal summary.
 """
 
+import importlib.util
 import json
 import os
 import re
@@ -24,6 +25,7 @@ from .compare import CheckFailed
 from .oracle import FixtureMissing
 from .rubric import RubricError
 from .sandbox.client import Session, StudentError, WorkerFault
+from .sandbox.imports import describe as imports_describe
 from .sandbox.isolation import sandbox_description, sandbox_mode
 
 MAX_MESSAGE = 3000
@@ -62,6 +64,7 @@ class GraderPlugin:
         self.records = {}  # nodeid -> verdict dict, in collection order
         self.started = time.perf_counter()
         self.session = None
+        self.current_assignment = None  # of the check running now (its limits, its hints)
         self.internal_errors = 0
         self.artifacts = {}  # extra data checks leave for the report (histories, plots' inputs)
         # Steps step(plugin) run after the last check while the worker still runs (the
@@ -71,11 +74,17 @@ class GraderPlugin:
     # ------------------------------------------------------------ fixtures' access
 
     def student(self):
-        """The Session reaching the student's code, started on first use."""
+        """The Session reaching the student's code, started on first use.
+
+        Its limits (the import policy among them) are those of the assignment of
+        the check running now: a worker restarts when the assignment changes.
+        """
+        limits = (self.rubric.limits_for(self.current_assignment)
+                  if self.current_assignment else self.rubric.limits)
         if self.session is None:
-            self.session = Session(self.submission, data_dir=self.data_dir,
-                                   limits=self.rubric.limits,
+            self.session = Session(self.submission, data_dir=self.data_dir, limits=limits,
                                    budget_seconds=self.rubric.budget_seconds, slot=self.slot)
+        self.session.default_limits = limits
         return self.session
 
     # ------------------------------------------------------------ pytest hooks
@@ -127,7 +136,10 @@ class GraderPlugin:
     def pytest_runtest_call(self, item):
         """Each check is diagnosed with the hint rules of its own assignment (hints.scope)."""
         record = self.records.get(item.nodeid)
-        with hints.scope(record["assignment"] if record else None):
+        self.current_assignment = record["assignment"] if record else None
+        if self.session is not None and self.current_assignment:
+            self.session.default_limits = self.rubric.limits_for(self.current_assignment)
+        with hints.scope(self.current_assignment):
             yield
 
     @pytest.hookimpl(hookwrapper=True)
@@ -165,7 +177,9 @@ class GraderPlugin:
             return
         else:
             error = call.excinfo.value if call.excinfo else None
-            credit, message, hint = _explain(error)
+            policy = (self.rubric.limits_for(record["assignment"]).imports
+                      if record.get("assignment") else None)
+            credit, message, hint = _explain(error, policy)
             if (item.get_closest_marker("property_check") and isinstance(error, CheckFailed)
                     and error.kind == "value"):
                 message = ("this check pays only when the results are right too, and they are "
@@ -324,6 +338,7 @@ class GraderPlugin:
 # show each: what the gradebook's and the class page's "trouble" column lists.
 TROUBLE = {
     "does-not-import": (IMPORT_FAILED,),
+    "forbidden-import": ("which this assignment does not allow",),
     "missing-module": ("is missing from the submission",),
     "timed-out": ("timed out", "over the time budget"),
     "worker-died": ("the worker was killed", "the worker exited", "the worker died",
@@ -348,8 +363,8 @@ def trouble_of(tests, session=None):
     return found
 
 
-def _explain(error):
-    """(credit, message, hint) for the exception that ended a check."""
+def _explain(error, policy=None):
+    """(credit, message, hint) for the exception that ended a check (policy: allowed imports)."""
     if isinstance(error, CheckFailed):
         return error.credit, error.message, error.hint
     if isinstance(error, StudentError):
@@ -360,6 +375,13 @@ def _explain(error):
             missing = re.fullmatch(r"No module named '[\w]+\.(\w+)'", error.message)
             if missing:
                 return 0.0, f"{missing.group(1)}.py is missing from the submission", None
+            top = (error.missing_module or "").split(".")[0]
+            if top and policy is not None and importlib.util.find_spec(top) is not None:
+                # It exists here, so the worker could not see it: the import policy.
+                return 0.0, (f"your code imports {top}, which this assignment does not allow: "
+                             f"the course is from scratch, and its rubric allows "
+                             f"{imports_describe(policy)}, the standard library and course_data"
+                             f"{where}"), None
             message = f"{IMPORT_FAILED}: {error.type}: {error.message}{where}"
             return 0.0, message, None
         return 0.0, f"your code raised {error.type}: {error.message}{where}", None

@@ -48,6 +48,7 @@ class Assignment:
     limits: dict
     checks: dict  # pattern -> {points, visibility, ...}
     tasks: dict = field(default_factory=dict)  # task -> thresholds, budget, limits, hint
+    imports: list = None  # the import policy: packages its students' code may import
 
     @property
     def course(self):
@@ -91,6 +92,8 @@ class Rubric:
     def limits_for(self, assignment_id, task=None):
         """Limits of the workers of an assignment (or of one of its training tasks)."""
         overrides = dict(self.assignments[assignment_id].limits)
+        if self.assignments[assignment_id].imports is not None:
+            overrides["imports"] = list(self.assignments[assignment_id].imports)
         if task is not None:
             overrides.update(self.assignments[assignment_id].tasks[task].get("limits", {}))
         return _limits(overrides, self.limits)
@@ -123,17 +126,23 @@ def _limits(values, base=None):
                "memory_mb": ("memory_bytes", 2**20),
                "cpu_seconds": ("cpu_seconds", 1), "processes": ("processes", 1),
                "file_mb": ("file_bytes", 2**20), "output_kb": ("output_bytes", 2**10),
-               "threads": ("threads", 1)}
+               "threads": ("threads", 1), "imports": ("imports", None)}
     changes = {}
     for key, value in values.items():
         if key not in mapping:
             raise RubricError(f"unknown limit {key!r}; known: {sorted(mapping)}")
         name, scale = mapping[key]
+        if scale is None:  # the import policy: a list of distribution names
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise RubricError(f"imports = {value!r}: expected a list of package names "
+                                  'such as ["numpy"]')
+            changes[name] = tuple(value)
+            continue
         changes[name] = type(getattr(base, name))(value * scale)
     return base.with_(**changes)
 
 
-ASSIGNMENT_KEYS = {"limits", "checks", "tasks"}
+ASSIGNMENT_KEYS = {"imports", "limits", "checks", "tasks"}
 CHECK_KEYS = {"points", "visibility", "details"}
 TASK_KEYS = {"threshold", "partial_threshold", "partial_credit", "budget_seconds", "limits", "hint"}
 GRADING_KEYS = {"submission": {"budget_seconds"}, "limits": None, "visibility": {"default"}}
@@ -159,6 +168,8 @@ def validate_assignment(assignment_id, data):
     turn into a failed check for every student.
     """
     where = f"{assignment_id}.toml"
+    if "imports" in data:
+        _limits({"imports": data["imports"]})  # a list of names, or a RubricError
     moved = sorted({"title", "modules", "builds_on"} & set(data))
     if moved:
         raise RubricError(f"{where}: {', '.join(moved)} belong in course.toml, not the rubric")
@@ -214,7 +225,7 @@ def load_rubric(directory=None):
                 + (f"; missing: {', '.join(missing)}" if missing else ""))
         assignments[course_assignment.id] = Assignment(
             id=course_assignment.id, limits=data.get("limits", {}),
-            checks=data.get("checks", {}), tasks=tasks)
+            checks=data.get("checks", {}), tasks=tasks, imports=data.get("imports"))
     strays = sorted(p.stem for p in directory.glob("a*.toml") if p.stem not in COURSE)
     if strays:
         raise RubricError(f"rubric file(s) {', '.join(s + '.toml' for s in strays)} match no "

@@ -246,6 +246,8 @@ TROUBLE_WORDS = {
     "does-not-import": "a module does not import (a syntax error, an import of something "
                        "missing): every check of it scores 0",
     "missing-module": "a module the course asks for is missing",
+    "forbidden-import": "the code imports a package its assignment does not allow (the course "
+                        "is from scratch: a library doing the work)",
     "timed-out": "a call or a graded task ran out of time (an infinite loop, or far too slow)",
     "worker-died": "the student's code crashed its worker (memory, exit, a signal)",
     "budget-exhausted": "the submission's whole time budget was used up: some checks never ran",

