@@ -68,9 +68,11 @@ def record(out=None, modules=None, quiet=True):
     oracle = Oracle(record=True)
     if not oracle.has_reference:
         raise RuntimeError("fixtures are recorded from reference/, which is missing here")
+    rubric = load_rubric()
+    rubric.secrets = {}  # as in the student bundle: public inputs only, hidden cases deselected
     with tempfile.TemporaryDirectory() as scratch:
         results_path = Path(scratch) / "results.json"
-        plugin = GraderPlugin(REFERENCE, load_rubric(), oracle, results_path=results_path,
+        plugin = GraderPlugin(REFERENCE, rubric, oracle, results_path=results_path,
                               data_dir=prepare_worker_data(), echo=not quiet)
         args = ["-c", str(CHECKS / "pytest.ini"), "--rootdir", str(CHECKS), "-q", "--no-header",
                 "-p", "no:randomly", "--tb=short", "-k", "not hidden"]

@@ -32,6 +32,8 @@ MAX_MESSAGE = 3000
 NOT_IMPLEMENTED = "not implemented yet (raises NotImplementedError)"
 IMPORT_FAILED = "your module could not be imported"
 HIDDEN_DETAILS = "wrong on hidden inputs (their values are not shown)"
+PUBLIC_ONLY = ("right on the public inputs but not on the hidden ones, so it pays nothing: a "
+               "public case pays only when its hidden counterpart passes too")
 
 
 # The plugin of the run, in pytest's own stash (as pytest's junitxml keeps its state).
@@ -117,6 +119,10 @@ class GraderPlugin:
                 "message": "not run: grading stopped before this check",
                 "hint": None, "visibility": entry["visibility"],
                 "details": entry.get("details", True), "seconds": 0.0,
+                # With the hidden seeds, a check without a public/hidden pair runs on hidden
+                # inputs too (support.seed_for): the values of its messages are not shown.
+                "hidden_inputs": case == "hidden" or (case is None and bool(self.rubric.secrets)),
+                "case": case,
             }
         if drop:
             config.hook.pytest_deselected(items=drop)
@@ -156,6 +162,7 @@ class GraderPlugin:
                 self.progress(record)
 
     def pytest_sessionfinish(self, session, exitstatus):
+        self._public_pays_with_hidden()
         for step in self.after_checks:
             step(self)
         if self.session is not None:
@@ -187,8 +194,26 @@ class GraderPlugin:
             if message.startswith("internal error"):
                 self.internal_errors += 1
             record.update(status="partial" if credit > 0 else "failed", message=message,
-                          hint=hint, compared_values=isinstance(error, CheckFailed))
+                          hint=hint, compared_values=isinstance(error, CheckFailed),
+                          value_message=isinstance(error, CheckFailed)
+                          and error.kind in ("value", "dtype"))
         record["score"] = round(record["max_score"] * max(0.0, min(1.0, credit)), 4)
+
+    def _public_pays_with_hidden(self):
+        """A public case pays only when its hidden counterpart passes too.
+
+        The public inputs follow from the check's name, and the student bundle
+        ships their expected values: a table of public answers must earn nothing.
+        Without the hidden seeds (the bundle) there is no counterpart and the
+        public case pays as it is.
+        """
+        for nodeid, record in self.records.items():
+            if record.get("case") != "public" or record["score"] <= 0:
+                continue
+            hidden = self.records.get(nodeid.replace("public", "hidden"))
+            if hidden is not None and hidden["status"] != "passed":
+                record.update(score=0.0, status="failed", hint=hidden.get("hint"),
+                              message=PUBLIC_ONLY)
 
     # ------------------------------------------------------------ results
 
@@ -196,7 +221,8 @@ class GraderPlugin:
         tests = []
         for number, record in enumerate(self.records.values(), start=1):
             message = record["message"]
-            if record.get("compared_values") and not record["details"]:
+            value_on_hidden = record.get("hidden_inputs") and record.get("value_message")
+            if record.get("compared_values") and not record["details"] or value_on_hidden:
                 # Hidden inputs: say that the values are wrong, never which values. Other
                 # reasons (not implemented, a crash, a missing module) reveal nothing.
                 message = HIDDEN_DETAILS

@@ -29,13 +29,20 @@ def check_name(request):
 
 
 def seed_for(request, label=""):
-    """A deterministic seed for this check; unknowable for hidden cases."""
+    """A deterministic seed for this check; unknowable where the hidden seeds are known.
+
+    Public cases are seeded by the check's name alone (the student bundle replays
+    their expected values). Hidden cases, and every check without a public/hidden
+    pair, are seeded by the secret too when the grader has secrets.toml: points
+    are earned on inputs no student has seen (the public case of a pair pays only
+    when its hidden counterpart passes, plugin.py).
+    """
     name = check_name(request) + "/" + label
     seed = zlib.crc32(name.encode())
     case = getattr(request.node, "callspec", None) and request.node.callspec.params.get("case")
-    if case == "hidden":
-        secret = grader_of(request.config).rubric.secrets.get("inputs", 0)
-        seed = zlib.crc32(f"{secret}:{name}".encode())
+    secrets = grader_of(request.config).rubric.secrets
+    if case == "hidden" or (case is None and secrets):
+        seed = zlib.crc32(f"{secrets.get('inputs', 0)}:{name}".encode())
     return seed
 
 

@@ -223,17 +223,25 @@ def test_numerical_gradient(student, request, rng, function):
 
 
 @pytest.mark.parametrize("function", ["softmax_cross_entropy", "binary_cross_entropy"])
-def test_stable(student, request, function):
+def test_stable(student, request, rng, function):
     """|logits| up to 1e4: finite, right values, and no overflow / invalid / divide warning."""
     if function == "softmax_cross_entropy":
-        logits = np.array([[1e4, -1e4, 0.0, 5.0],
-                           [-1e4, 1e4, 1e4 - 1, 800.0],
-                           [-800.0, -1e4, -1e4, -1e4],
-                           [50.0, -50.0, 700.0, -700.0]])
-        target = np.array([1, 0, 3, 2])  # the first two rows put their label at -1e4: loss 2e4
+        fixed = np.array([[1e4, -1e4, 0.0, 5.0],
+                          [-1e4, 1e4, 1e4 - 1, 800.0],
+                          [-800.0, -1e4, -1e4, -1e4],
+                          [50.0, -50.0, 700.0, -700.0]])
+        labels = np.array([1, 0, 3, 2])  # the first two rows put their label at -1e4: loss 2e4
+        drawn = rng.uniform(60, 1e4, size=(4, 4)) * rng.choice([-1.0, 1.0], size=(4, 4))
+        order = rng.permutation(8)
+        logits = np.concatenate([fixed, drawn])[order]
+        target = np.concatenate([labels, rng.integers(0, 4, size=4)])[order]
     else:
-        logits = np.array([1e4, -1e4, 800.0, -800.0, 50.0, -50.0, 0.0, 1e4])[:, None]
-        target = np.array([0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.5, 1.0])[:, None]
+        fixed = np.array([1e4, -1e4, 800.0, -800.0, 50.0, -50.0, 0.0, 1e4])
+        drawn = rng.uniform(60, 1e4, size=8) * rng.choice([-1.0, 1.0], size=8)
+        order = rng.permutation(16)
+        logits = np.concatenate([fixed, drawn])[order][:, None]
+        target = np.concatenate([[0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.5, 1.0],
+                                 rng.uniform(0, 1, size=8)])[order][:, None]
     want_loss, want_gradient = expected(
         request, "out", lambda R: _reference(R, function, logits, target))
     loss, gradient, result = _call(student, function, logits, target, return_args=True)

@@ -239,9 +239,11 @@ def test_rel_error_zero_arrays(student, request, rng):
                           f"{result.warnings[0]}", hint=sentence_of("relative_error_without_floor"))
 
 
-def test_rel_error_floor(student, request):
+def test_rel_error_floor(student, request, rng):
     """Norms below 1e-8 are divided by 1e-8 (the floor), not by themselves."""
-    a, b = np.full(3, 1e-12), np.zeros(3)  # norm(a) = 1.7e-12: not a power of 2 from 1e-12
+    size = int(rng.integers(2, 7))
+    a = rng.uniform(2e-13, 2e-12, size=size)  # norms far below 1e-8
+    b = rng.uniform(0, 1e-13, size=size) * (rng.random() < 0.5)  # tiny, or zeros
     want = expected(request, "error", lambda R: R.gradcheck.rel_error(a.copy(), b.copy()))
     got = student.call(f"{MODULE}.rel_error", a, b)
     mistakes = {
@@ -251,7 +253,7 @@ def test_rel_error_floor(student, request):
                         "the floor is max(1e-8, norm(a) + norm(b)), not norm(a) + norm(b) + 1e-8"),
         "elementwise_relative_error": _elementwise_rel_error(a, b),
     }
-    expect_close_float(got, want, "rel_error(1e-12 * ones, zeros)", rtol=1e-7, atol=0.0,
+    expect_close_float(got, want, "rel_error(a, b) for norms below 1e-8", rtol=1e-7, atol=0.0,
                        context=known_mistakes(mistakes))
 
 

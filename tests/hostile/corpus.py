@@ -790,6 +790,18 @@ def _too_many_and_too_large(folder, repo):
     (folder / "odd\nname.py").write_text("x = 1\n")
 
 
+def _lookup_table_of_public_answers(folder, repo):
+    """The reference behind a table of every public call's inputs: right there, wrong elsewhere."""
+    import shutil  # noqa: PLC0415
+
+    from .lookup import build_lookup_submission  # noqa: PLC0415
+
+    shutil.rmtree(folder)
+    build_lookup_submission(repo / "reference", folder, LOOKUP_ASSIGNMENTS, "not task_")
+
+
+LOOKUP_ASSIGNMENTS = ["a1", "a2", "a3", "a4", "a5"]
+
 TRUSTED_SIDE = [
     Attack("link_to_the_reference",
            "replace every module by a symbolic link to the kit's reference/ module of the same "
@@ -803,6 +815,11 @@ TRUSTED_SIDE = [
            "notebooks that break JSON readers and Python's parser: broken JSON, JSON nested "
            "100,000 deep, a cell that does not parse, shell escapes, 5,000 cells, 25 MB",
            {}, only="a1", craft=_notebooks_that_break_readers),
+    Attack("lookup_table_of_public_answers",
+           "answer right exactly on the inputs of the public checks (tabulated from the "
+           "reference graded as the student bundle grades) and wrong on every other input",
+           {}, only=",".join(LOOKUP_ASSIGNMENTS), keyword="not task_",
+           craft=_lookup_table_of_public_answers, bound_seconds=120),
     Attack("too_many_and_too_large",
            "5,000 files, a 3 MB module, a FIFO (reading it would block), a name with a newline",
            {}, only="a1,a2", keyword="not hidden", craft=_too_many_and_too_large,
