@@ -170,6 +170,7 @@ def parse_course(data, where="course.toml"):
     if unknown_top:
         raise CourseError(f"{where}: unknown top-level key(s) {unknown_top}")
     assignments, seen_modules, seen_checks, seen_tasks = [], {}, {}, {}
+    last_number = 0
     for position, entry in enumerate(entries, start=1):
         unknown = sorted(set(entry) - KEYS)
         if unknown:
@@ -179,9 +180,11 @@ def parse_course(data, where="course.toml"):
         if missing:
             raise CourseError(f"{where}: assignment {position}: missing {missing}")
         assignment_id = entry["id"]
-        if assignment_id != f"a{position}":
+        number = re.fullmatch(r"a([1-9][0-9]*)", str(assignment_id))
+        if number is None or int(number.group(1)) <= last_number:
             raise CourseError(f"{where}: assignment {position} has id {assignment_id!r}; ids "
-                              f"are a1, a2, ... in course order")
+                              f"are a1, a2, ... in course order (increasing)")
+        last_number = int(number.group(1))
         at = f"{where}: {assignment_id}"
         functions = entry.get("functions", {})
         if not isinstance(functions, dict):

@@ -156,7 +156,8 @@ BAD_MANIFESTS = {
     "unknown key": ('[[assignment]]\nid = "a1"\ntitle = "t"\nnotebook = "n"\nchecks = '
                     '["test_a1_x.py"]\nmodulez = ["m"]\n', "unknown key"),
     "ids out of order": ('[[assignment]]\nid = "a2"\ntitle = "t"\nnotebook = "n"\nchecks = '
-                         '["test_a2_x.py"]\n', "ids are a1, a2"),
+                         '["test_a2_x.py"]\n[[assignment]]\nid = "a1"\ntitle = "t"\nnotebook = '
+                         '"n"\nchecks = ["test_a1_x.py"]\n', "ids are a1, a2"),
     "module twice": ('[[assignment]]\nid = "a1"\ntitle = "t"\nnotebook = "n"\nchecks = '
                      '["test_a1_x.py"]\nmodules = ["m"]\n[[assignment]]\nid = "a2"\ntitle = '
                      '"t"\nnotebook = "n"\nchecks = ["test_a2_x.py"]\nmodules = ["m"]\n',

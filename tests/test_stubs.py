@@ -91,7 +91,11 @@ def test_stub_modules_import_cleanly(module):
 
 
 def _exercise_functions(module):
-    """(name, reference function, stub function) of every function with a solution region."""
+    """(name, reference function, stub function) of every function with a solution region.
+
+    Methods of classes count too ("Linear.forward"); the stub's is the method of the
+    stub's class of the same name.
+    """
     reference = importlib.import_module(f"reference.{module}")
     stub = importlib.import_module(f"student_stubs.{module}")
     found = []
@@ -100,7 +104,24 @@ def _exercise_functions(module):
             continue
         if regions.BEGIN_SOLUTION in inspect.getsource(function):
             found.append((name, function, getattr(stub, name, None)))
+    for class_name, cls in inspect.getmembers(reference, inspect.isclass):
+        if cls.__module__ != reference.__name__:
+            continue
+        stub_class = getattr(stub, class_name, None)
+        for name, function in vars(cls).items():
+            if isinstance(function, property):
+                function = function.fget
+            if inspect.isfunction(function) and regions.BEGIN_SOLUTION in inspect.getsource(
+                    function):
+                stub_function = getattr(stub_class, name, None) if stub_class else None
+                if isinstance(stub_function, property):
+                    stub_function = stub_function.fget
+                found.append((f"{class_name}.{name}", function, stub_function))
     return found
+
+
+class _Blank:
+    """Stands for self: a stubbed method raises before it reads anything."""
 
 
 @pytest.mark.parametrize("module", EXERCISE_MODULES)
@@ -115,6 +136,8 @@ def test_every_stubbed_function_raises_not_implemented(module):
                     if p.default is inspect.Parameter.empty
                     and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
         arguments = {p.name: np.ones((2, 2)) for p in required}
+        if "self" in arguments:
+            arguments["self"] = _Blank()  # a method: no instance is needed to reach the raise
         with pytest.raises(NotImplementedError):
             result = stub_function(**arguments)
             if inspect.isgenerator(result):
