@@ -94,8 +94,8 @@ def grade_batch(folder, out, only, args):
     out.mkdir(parents=True, exist_ok=True)
     names = [s.name for s in students]
     jobs = max(1, args.jobs)
-    threads = max(1, (os.cpu_count() or 1) // jobs)
     rubric = load_rubric()
+    threads = max(1, min(rubric.limits.threads, (os.cpu_count() or 1) // jobs))
     bound = child_bound(rubric, args.budget, args.report)
     kit = kit_fingerprint()
     options = {"only": only, "keyword": args.keyword, "budget": args.budget}

@@ -141,7 +141,8 @@ def grade_one(path, out, only, args):
     plugin = GraderPlugin(submission, rubric, Oracle(), results_path=out / "results.json",
                           data_dir=prepare_worker_data(), slot=args.slot,
                           progress=None if args.quiet else _progress_printer(),
-                          refusal=refusal, notes=problems, fingerprint=fingerprint)
+                          refusal=refusal, notes=problems, fingerprint=fingerprint,
+                          name=path.resolve().name)
     from .report.experiments import ASSIGNMENT as EXPERIMENTS  # noqa: PLC0415
 
     if args.report and EXPERIMENTS in only:  # the report's experiments use that assignment's code

@@ -49,8 +49,10 @@ class GraderPlugin:
     """State of one grading run: the submission, the rubric and the verdicts."""
 
     def __init__(self, submission, rubric, oracle, results_path=None, data_dir=None,
-                 slot=0, echo=True, progress=None, refusal=None, notes=(), fingerprint=None):
+                 slot=0, echo=True, progress=None, refusal=None, notes=(), fingerprint=None,
+                 name=None):
         self.submission = Path(submission)
+        self.name = name or self.submission.name  # what the student handed in, for reports
         # (status, reason) when the submission is not graded at all (it cannot be read,
         # or there is no sandbox and one is required): every check is listed, not run.
         self.refusal = refusal
@@ -255,7 +257,7 @@ class GraderPlugin:
             "stdout_visibility": "hidden",
             "tests": tests,
             "extra_data": {
-                "submission": self.submission.name,
+                "submission": self.name,
                 "max_score": round(sum(t["max_score"] for t in tests), 4),
                 "sandbox": sandbox_mode(),
                 "assignments": self.assignment_totals(tests),

@@ -389,7 +389,8 @@ def test_batch_grading_writes_the_class_report(tmp_path):
                          "--report", "--jobs", "2")
     assert process.returncode == 0, process.stdout + process.stderr
     page = Page((out / "index.html").read_text(encoding="utf-8"))
-    assert page.links == ["ada/feedback.html", "bob/feedback.html"]
+    # The roster links every student once (the triage above it links the ones in trouble).
+    assert sorted(set(page.links)) == ["ada/feedback.html", "bob/feedback.html"]
     for student in ("ada", "bob"):
         assert "Feedback on " + student in Page((out / student / "feedback.html").read_text()).text
     decode_png(page.images[0]["src"])

@@ -13,7 +13,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from grader.cli import EXIT_USAGE, _complete_results
+from grader.batch import complete_results
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "grader" / "schema" / "results.schema.json"
 
@@ -60,8 +60,8 @@ def test_real_results_are_consistent(real_results):
 
 def test_batch_placeholder_for_an_ungradable_submission_follows_the_schema(validator, tmp_path):
     path = tmp_path / "results.json"
-    status = _complete_results(path, EXIT_USAGE, "error: nothing to grade in this folder\n")
-    assert status == "invalid"
+    status = complete_results(path, 2, "error: nothing to grade in this folder\n")
+    assert status == "crashed"
     document = json.loads(path.read_text())
     assert document["extra_data"]["complete"] is False
     assert problems(validator, document) == []
@@ -76,7 +76,7 @@ def test_batch_completion_of_a_stopped_run_follows_the_schema(validator, tmp_pat
         test["extra_data"]["outcome"] = "not run"
     path = tmp_path / "results.json"
     path.write_text(json.dumps(plan))
-    assert _complete_results(path, -9, "Killed") == "incomplete"
+    assert complete_results(path, -9, "Killed") == "incomplete"
     assert problems(validator, json.loads(path.read_text())) == []
 
 

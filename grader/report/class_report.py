@@ -321,7 +321,9 @@ def _roster(students):
                            label=student["status"])
         trouble = text(", ".join(_trouble(student))) or "–"
         rows.append(f"<tr><td>{name}</td><td class=\"num\">{score}</td>"
-                    f'<td class="num">{share}</td><td>{chip}</td><td>{trouble}</td></tr>')
-    return ('<section id="students"><h2>Students</h2><table><thead><tr><th>student</th>'
-            '<th class="num">points</th><th class="num">%</th><th>grading</th><th>trouble</th>'
+                    f'<td class="num">{share}</td><td>{chip}</td>'
+                    f'<td class="trouble">{trouble}</td></tr>')
+    return ('<section id="students"><h2>Students</h2><table class="roster"><thead><tr>'
+            '<th>student</th><th class="num">points</th><th class="num">%</th><th>grading</th>'
+            '<th class="trouble">trouble</th>'
             f"</tr></thead><tbody>{''.join(rows)}</tbody></table></section>")

@@ -122,7 +122,7 @@ th, td { text-align: left; padding: 7px 8px; border-bottom: 1px solid var(--line
   vertical-align: middle; }
 th { font-size: .8rem; text-transform: uppercase; letter-spacing: .04em; color: var(--muted);
   font-weight: 600; }
-td code { overflow-wrap: anywhere; }
+td, td code { overflow-wrap: anywhere; }
 td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 .bar { display: inline-block; width: 100%; min-width: 60px; height: 10px; border-radius: 5px;
   background: var(--notrun-bg); overflow: hidden; vertical-align: middle; }
@@ -187,6 +187,7 @@ footer { color: var(--muted); font-size: .85rem; padding: 0 16px 32px; }
   li.check .what { grid-column: 1 / -1; grid-row: 2; }
   table.assignments td.bar-cell, table.assignments th.bar-cell { display: none; }
   table.rates td.bar-cell, table.rates th.bar-cell { display: none; }
+  table.roster .trouble { display: none; }  /* the triage section above says it */
   th, td { padding: 6px 5px; }
   ul.checks { padding: 0 10px 6px; }
 }
