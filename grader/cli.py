@@ -151,7 +151,7 @@ def grade_one(path, out, only, args):
         plugin.after_checks.append(run_experiments)
     modules = [str(CHECKS_DIR / m) for a in only for m in rubric.assignments[a].check_modules]
     pytest_args = ["-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(CHECKS_DIR),
-                   "-q", "--no-header", "-p", "no:randomly", "--tb=no", "-rN"] + modules
+                   "-qq", "--no-header", "-p", "no:randomly", "--tb=no", "-rN"] + modules
     if args.keyword:
         pytest_args += ["-k", args.keyword]
     if args.junit:

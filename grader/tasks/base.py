@@ -121,6 +121,13 @@ class Task:
             return float(table.get("partial_credit", 0.5))
         return 0.0
 
+    def standing(self, run, table):
+        """Where a run stands: its metric against the threshold, its time against the budget."""
+        sign = "<=" if self.lower_is_better else "from"
+        return (f"{self.measured_on} {self.metric} {self.show(run.value)} (full credit {sign} "
+                f"{self.show_threshold(table['threshold'])}); computed for {run.seconds:.1f} s "
+                f"of its {float(table['budget_seconds']):g} s budget")
+
     def judge(self, run, table):
         """Raise CheckFailed (maybe with partial credit) unless the metric earns full credit."""
         if run.failure is not None:
@@ -135,7 +142,8 @@ class Task:
         raise CheckFailed(
             f"{self.measured_on} {self.metric} {self.show(run.value)} on {self.title}: full "
             f"credit {sign} {self.show_threshold(table['threshold'])}{partial_text} "
-            f"(trained in {run.seconds:.1f} s)", hint=table.get("hint"), credit=credit)
+            f"(computed for {run.seconds:.1f} s of its {float(table['budget_seconds']):g} s "
+            "budget)", hint=table.get("hint"), credit=credit)
 
     def validate_table(self, table, where):
         """The rubric's [tasks.NAME] table makes sense for this metric (RubricError if not)."""
