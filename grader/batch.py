@@ -130,8 +130,8 @@ def grade_batch(folder, out, only, args):
                 command += [flag, str(value)]
         if args.report:
             command += ["--report"]
-        if getattr(args, "require_sandbox", False):
-            command += ["--require-sandbox"]
+        if getattr(args, "require_sandbox", None):
+            command += ["--require-sandbox", args.require_sandbox]
         env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
         t = time.perf_counter()
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

@@ -20,7 +20,7 @@ from .course import COURSE
 from .oracle import Oracle
 from .plugin import GraderPlugin
 from .rubric import RubricError, load_rubric
-from .sandbox.isolation import sandbox_description, sandbox_mode
+from .sandbox.isolation import sandbox_description, sandbox_satisfies
 from .submission import SubmissionError, prepare_submission
 
 CHECKS_DIR = Path(__file__).resolve().parent / "checks"
@@ -45,9 +45,11 @@ def build_parser():
     grade.add_argument("--report", action="store_true", help="write feedback.html too")
     grade.add_argument("--junit", action="store_true", help="write junit.xml too")
     grade.add_argument("--quiet", action="store_true", help="no per-check progress")
-    grade.add_argument("--require-sandbox", action="store_true",
-                       help="refuse to grade without the bubblewrap sandbox (also: "
-                            "GRADER_REQUIRE_SANDBOX=1); for grades that count")
+    grade.add_argument("--require-sandbox", nargs="?", const="bwrap", default=None,
+                       choices=["bwrap", "uid"], metavar="LEVEL",
+                       help="refuse to grade with weaker isolation than LEVEL: bwrap (the "
+                            "default: the bubblewrap sandbox) or uid (at least the container "
+                            "fallback, another uid); also GRADER_REQUIRE_SANDBOX=bwrap|uid")
     grade.add_argument("-k", dest="keyword", default=None, help="pytest -k expression over checks")
     grade.add_argument("--slot", type=int, default=0, help=argparse.SUPPRESS)
     grade.add_argument("--threads", type=int, default=None, help=argparse.SUPPRESS)
@@ -89,7 +91,9 @@ def main(argv=None):
 
 
 def sandbox_required(args):
-    return args.require_sandbox or os.environ.get("GRADER_REQUIRE_SANDBOX") == "1"
+    """The isolation an instructor requires ("bwrap", "uid"), or None."""
+    required = args.require_sandbox or os.environ.get("GRADER_REQUIRE_SANDBOX")
+    return {"1": "bwrap"}.get(required, required) or None
 
 
 def _write_fault(out, reason, status, batch):
@@ -129,10 +133,12 @@ def grade_one(path, out, only, args):
     except SubmissionError as error:
         refusal = ("unreadable", f"the submission could not be read: {error}")
         submission = out / "extracted" / "nothing"
-    if sandbox_required(args) and sandbox_mode() == "none":
-        refusal = ("no-sandbox", f"{sandbox_description('none')}; the grader refuses to grade "
-                   "without it (--require-sandbox). Install bubblewrap (Debian: apt-get install "
-                   "bubblewrap) or allow namespaces")
+    required = sandbox_required(args)
+    if required and not sandbox_satisfies(required):
+        refusal = ("no-sandbox", f"{sandbox_description()}; the grader refuses to grade with "
+                   f"less than --require-sandbox {required}. Install bubblewrap (Debian: "
+                   "apt-get install bubblewrap) and allow namespaces, or run as root for the "
+                   "uid fallback")
     from .datasets import prepare_worker_data  # noqa: PLC0415 - heavy, only when grading
 
     fingerprint = (json.loads(args.fingerprint) if args.fingerprint else

@@ -16,8 +16,19 @@ import course_data
 
 
 def worker_data_dir():
-    base = os.environ.get("NNKIT_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "nnkit")
-    return Path(base) / "worker-data"
+    """Where the worker's /data arrays are written ($NNKIT_CACHE, else the user's cache).
+
+    A worker that runs as another uid without a mount namespace (the "uid" fallback)
+    cannot enter root's home: its arrays go to /var/tmp then (training data and test
+    images only, never a label it must not see).
+    """
+    if os.environ.get("NNKIT_CACHE"):
+        return Path(os.environ["NNKIT_CACHE"]) / "worker-data"
+    from .sandbox.isolation import sandbox_mode  # noqa: PLC0415
+
+    if sandbox_mode() == "uid":
+        return Path("/var/tmp/nnkit-worker-data")
+    return Path(os.path.expanduser("~")) / ".cache" / "nnkit" / "worker-data"
 
 
 def prepare_worker_data():

