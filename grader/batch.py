@@ -99,6 +99,8 @@ def grade_batch(folder, out, only, args):
     bound = child_bound(rubric, args.budget, args.report)
     kit = kit_fingerprint()
     options = {"only": only, "keyword": args.keyword, "budget": args.budget}
+    if args.provide:
+        options["provide"] = args.provide
     statuses, seconds, lock = {}, {}, threading.Lock()
     running, interrupted = {}, threading.Event()
     started = time.perf_counter()
@@ -125,7 +127,7 @@ def grade_batch(folder, out, only, args):
                    "--quiet", "--slot", str(index % jobs), "--threads", str(threads),
                    "--fingerprint", json.dumps(fingerprint)]
         for flag, value in (("--only", args.only), ("-k", args.keyword),
-                            ("--budget", args.budget)):
+                            ("--budget", args.budget), ("--provide", args.provide)):
             if value:
                 command += [flag, str(value)]
         if args.report:

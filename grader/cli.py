@@ -21,7 +21,7 @@ from .oracle import Oracle
 from .plugin import GraderPlugin
 from .rubric import RubricError, load_rubric
 from .sandbox.isolation import sandbox_description, sandbox_satisfies
-from .submission import SubmissionError, prepare_submission
+from .submission import SubmissionError, prepare_submission, provide_earlier_modules
 
 CHECKS_DIR = Path(__file__).resolve().parent / "checks"
 # Exit statuses. Every one but a bad command line leaves a complete results.json with the reason.
@@ -58,6 +58,11 @@ def build_parser():
     grade.add_argument("--fresh", action="store_true",
                        help="with --batch: grade every student again, even those whose results "
                             "are complete and whose submission did not change")
+    grade.add_argument("--provide", default=None, metavar="reference|FOLDER",
+                       help="fill in the modules of the assignments the graded ones build on "
+                            "when the upload lacks them: the course's own (reference, once "
+                            "their deadlines have passed) or a folder (the student's earlier "
+                            "submission); never the graded assignments' own modules")
     grade.add_argument("--fingerprint", default=None, help=argparse.SUPPRESS)
     return parser
 
@@ -130,6 +135,9 @@ def grade_one(path, out, only, args):
     refusal, problems = None, []
     try:
         submission, problems = prepare_submission(path, out / "extracted")
+        if args.provide:
+            problems = [n for n in problems if not n.startswith("missing module")]
+            problems += provide_earlier_modules(submission, only, args.provide)
     except SubmissionError as error:
         refusal = ("unreadable", f"the submission could not be read: {error}")
         submission = out / "extracted" / "nothing"
@@ -143,7 +151,8 @@ def grade_one(path, out, only, args):
 
     fingerprint = (json.loads(args.fingerprint) if args.fingerprint else
                    {"submission": submission_fingerprint(path), "kit": kit_fingerprint(),
-                    "only": only, "keyword": args.keyword, "budget": args.budget})
+                    "only": only, "keyword": args.keyword, "budget": args.budget,
+                    **({"provide": args.provide} if args.provide else {})})
     plugin = GraderPlugin(submission, rubric, Oracle(), results_path=out / "results.json",
                           data_dir=prepare_worker_data(), slot=args.slot,
                           progress=None if args.quiet else _progress_printer(),

@@ -22,6 +22,7 @@ import pytest
 
 from . import hints
 from .compare import CheckFailed
+from .course import COURSE
 from .oracle import FixtureMissing
 from .rubric import RubricError
 from .sandbox.client import Session, StudentError, WorkerFault
@@ -171,6 +172,12 @@ class GraderPlugin:
             self.session.close()
         self.write_results(final=True)
 
+    def pytest_report_teststatus(self, report, config):
+        """No progress letters (F, ., s): the summary below says what happened, once."""
+        if report.when == "call" or report.failed or report.skipped:
+            return report.outcome, "", ""
+        return None
+
     def pytest_terminal_summary(self, terminalreporter):
         if self.echo:
             terminalreporter.write(self.summary_text())
@@ -192,7 +199,7 @@ class GraderPlugin:
             error = call.excinfo.value if call.excinfo else None
             policy = (self.rubric.limits_for(record["assignment"]).imports
                       if record.get("assignment") else None)
-            credit, message, hint = _explain(error, policy)
+            credit, message, hint = _explain(error, policy, record.get("assignment"))
             if (item.get_closest_marker("property_check") and isinstance(error, CheckFailed)
                     and error.kind == "value"):
                 message = PAYS_ONLY + message
@@ -405,8 +412,11 @@ def trouble_of(tests, session=None):
     return found
 
 
-def _explain(error, policy=None):
-    """(credit, message, hint) for the exception that ended a check (policy: allowed imports)."""
+def _explain(error, policy=None, assignment=None):
+    """(credit, message, hint) for the exception that ended a check.
+
+    policy: the imports the check's assignment allows; assignment: its id.
+    """
     if isinstance(error, CheckFailed):
         return error.credit, error.message, error.hint
     if isinstance(error, StudentError):
@@ -416,7 +426,13 @@ def _explain(error, policy=None):
         if error.import_error:
             missing = re.fullmatch(r"No module named '[\w]+\.(\w+)'", error.message)
             if missing:
-                return 0.0, f"{missing.group(1)}.py is missing from the submission", None
+                module = missing.group(1)
+                owner = COURSE.module_owner(module).id if module in COURSE.modules else None
+                if owner and assignment and owner != assignment:
+                    return 0.0, (f"{module}.py is missing from the submission: {assignment} "
+                                 f"builds on {owner}'s {module}.py, so upload it too (or your "
+                                 "instructor may grade with --provide)"), None
+                return 0.0, f"{module}.py is missing from the submission", None
             top = (error.missing_module or "").split(".")[0]
             if top and policy is not None and importlib.util.find_spec(top) is not None:
                 # It exists here, so the worker could not see it: the import policy.

@@ -88,6 +88,8 @@ class Rubric:
     limits: Limits
     assignments: dict
     secrets: dict
+    late: dict = field(default_factory=lambda: dict(LATE_DEFAULTS))  # the late policy
+    gradescope: dict = field(default_factory=lambda: dict(GRADESCOPE_DEFAULTS))
 
     def limits_for(self, assignment_id, task=None):
         """Limits of the workers of an assignment (or of one of its training tasks)."""
@@ -145,7 +147,11 @@ def _limits(values, base=None):
 ASSIGNMENT_KEYS = {"imports", "limits", "checks", "tasks"}
 CHECK_KEYS = {"points", "visibility", "details"}
 TASK_KEYS = {"threshold", "partial_threshold", "partial_credit", "budget_seconds", "limits", "hint"}
-GRADING_KEYS = {"submission": {"budget_seconds"}, "limits": None, "visibility": {"default"}}
+GRADING_KEYS = {"submission": {"budget_seconds"}, "limits": None, "visibility": {"default"},
+                "late": {"penalty_per_day", "max_days"},
+                "gradescope": {"provide", "require_sandbox", "leaderboard"}}
+LATE_DEFAULTS = {"penalty_per_day": 0.0, "max_days": 0}
+GRADESCOPE_DEFAULTS = {"provide": "reference", "require_sandbox": "uid", "leaderboard": []}
 
 
 def _unknown(keys, known, where):
@@ -232,6 +238,20 @@ def load_rubric(directory=None):
                           "assignment of course.toml")
     secrets_path = directory / "secrets.toml"
     secrets = _read(secrets_path) if secrets_path.exists() else {}
+    late = dict(LATE_DEFAULTS, **grading.get("late", {}))
+    penalty = late["penalty_per_day"]
+    if not (isinstance(penalty, (int, float)) and 0 <= penalty <= 1):
+        raise RubricError("grading.toml [late] penalty_per_day: a fraction of the score per day "
+                          "late, in [0, 1] (0.1 for 10%)")
+    if not (isinstance(late["max_days"], int) and late["max_days"] >= 0):
+        raise RubricError("grading.toml [late] max_days: a whole number of days >= 0 (0: no limit)")
+    gradescope = dict(GRADESCOPE_DEFAULTS, **grading.get("gradescope", {}))
+    unknown_tasks = sorted(set(gradescope["leaderboard"]) - set(COURSE.tasks))
+    if unknown_tasks:
+        raise RubricError(f"grading.toml [gradescope] leaderboard: no task {unknown_tasks}; the "
+                          f"tasks are {', '.join(COURSE.tasks)}")
+    if gradescope["require_sandbox"] not in ("bwrap", "uid", "none"):
+        raise RubricError("grading.toml [gradescope] require_sandbox: bwrap, uid or none")
     return Rubric(budget_seconds=float(grading["submission"]["budget_seconds"]),
                   limits=_limits(grading.get("limits", {})), assignments=assignments,
-                  secrets=secrets)
+                  secrets=secrets, late=late, gradescope=gradescope)

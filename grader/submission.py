@@ -66,6 +66,48 @@ def prepare_submission(path, scratch):
                              "every check will fail"]
 
 
+KIT_ROOT = Path(__file__).resolve().parent.parent
+# Never provided, whatever the policy: the settings hold the tuned answers of later tasks.
+NEVER_PROVIDED = ("config",)
+
+
+def provide_earlier_modules(package, only, source):
+    """Fill in what the graded assignments build on but the upload lacks; returns notes.
+
+    A student who uploads only layers.py for assignment 2 needs activations.py of
+    assignment 1. The instructor chooses where it comes from:
+
+      source = "reference"  the course's own modules (once those deadlines have
+                            passed: the student's code can read them), or
+      source = a folder     the student's own earlier submission;
+
+    Only the modules of the assignments the graded ones build on are provided,
+    never the graded assignments' own modules and never config.py; each one
+    provided is named in a note.
+    """
+    graded = set(only)
+    earlier = [a for a in COURSE.closure(only) if a not in graded]
+    wanted = [m for a in earlier for m in COURSE[a].modules if m not in NEVER_PROVIDED]
+    folder = KIT_ROOT / "reference" if source == "reference" else Path(source)
+    origin = ("the course's version" if source == "reference"
+              else f"your earlier submission ({folder.name})")
+    notes = []
+    for module in wanted:
+        target = Path(package) / f"{module}.py"
+        if target.exists():
+            continue
+        try:
+            text = read_text(folder / f"{module}.py", MAX_FILE_BYTES)
+        except Unreadable as error:
+            notes.append(f"{module}.py is missing and could not be provided: {error}")
+            continue
+        target.write_text(text, encoding="utf-8")
+        owner = COURSE.module_owner(module).id
+        notes.append(f"{module}.py: {origin}, since {', '.join(only)} builds on {owner} and your "
+                     "upload has none")
+    return notes
+
+
 def _fresh(folder):
     if folder.exists():
         shutil.rmtree(folder)
