@@ -7,6 +7,7 @@ as read-only .npy files in a folder the sandbox mounts, so MNIST is loaded
 from disk by the worker instead of crossing a pipe.
 """
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -68,11 +69,13 @@ def mnist():
 MNIST_DTYPES = ("float32", "float64")
 
 
-def mnist_worker_arrays(dtype):
+def mnist_worker_arrays(dtype, pixels=None, labels=None):
     """Names (for wire.Data) of the training images, training labels and test images.
 
     Args:
         dtype: "float32" or "float64", the dtype of the student's network.
+        pixels: a permutation of the 784 pixels (the task's disguise), or None.
+        labels: a permutation of the 10 labels (label k is shown as labels[k]), or None.
 
     Returns:
         (train_images, train_labels, test_images): names of .npy files in the
@@ -82,11 +85,17 @@ def mnist_worker_arrays(dtype):
     dtype = str(np.dtype(dtype))
     if dtype not in MNIST_DTYPES:
         raise ValueError(f"MNIST is prepared in {MNIST_DTYPES}, not {dtype}")
-    train_images = worker_array(f"mnist_train_images_{dtype}",
-                                lambda: np.divide(mnist()[0], 255, dtype=dtype))
-    train_labels = worker_array("mnist_train_labels", lambda: mnist()[1].astype(np.int64))
-    test_images = worker_array(f"mnist_test_images_{dtype}",
-                               lambda: np.divide(mnist()[2], 255, dtype=dtype))
+    order = np.arange(784) if pixels is None else np.asarray(pixels)
+    relabel = np.arange(10) if labels is None else np.asarray(labels)
+    disguised = pixels is not None or labels is not None
+    key = ("_" + hashlib.sha256(order.tobytes() + relabel.tobytes()).hexdigest()[:12]
+           if disguised else "")
+    train_images = worker_array(f"mnist_train_images_{dtype}{key}",
+                                lambda: np.divide(mnist()[0][:, order], 255, dtype=dtype))
+    train_labels = worker_array(f"mnist_train_labels{key}",
+                                lambda: relabel[mnist()[1].astype(np.int64)])
+    test_images = worker_array(f"mnist_test_images_{dtype}{key}",
+                               lambda: np.divide(mnist()[2][:, order], 255, dtype=dtype))
     return train_images, train_labels, test_images
 
 

@@ -330,6 +330,10 @@ class Session:
                       warnings=warnings)
 
     def _request(self, request, timeout, limits, refs=()):
+        if limits is None and refs and self._limits is not None:
+            # A request about objects already in the worker keeps the worker they live in
+            # (new default limits would restart it, and lose them).
+            limits = self._limits
         limits = limits or self.default_limits
         target = _hang_key(request)
         if target in self.timed_out:

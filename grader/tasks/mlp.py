@@ -10,6 +10,13 @@ training labels it sent for the tasks judged on them).
 The history `train` returns is credited only beside a network the grader
 measured: its last train_acc must be the accuracy the grader finds on the
 training data.
+
+What the tasks hide (disguise.py), with the hidden seeds: the class labels are
+permuted by a secret derangement; the 2-D tasks' plane is mirrored across an
+axis of secret angle; MNIST's pixels are permuted (a fully connected network does not care);
+the data's own seeds are hidden. And training must happen by the update rule:
+train run with a learning rate of 0 must leave the parameters as they were (a
+network fitted in closed form, or loaded from stored weights, does not).
 """
 
 import numpy as np
@@ -23,7 +30,10 @@ from ..sandbox.client import StudentError, WorkerFault
 from . import history as histories
 from . import progress
 from .base import Task
+from .disguise import Disguise, relabel, unlabel
 from .settings import validate_mlp_settings
+
+EVIDENCE_SECONDS = 20  # CPU seconds for the learning-rate-0 run (one epoch)
 
 GRID_SIZE = 100  # the report's decision boundary: predictions on GRID_SIZE x GRID_SIZE points
 GRID_SECONDS = 5  # its predict call, beyond the budget: 10,000 2-D points take milliseconds
@@ -49,6 +59,22 @@ class MLPClassification(Task):
         """(X_train, y_train, X_eval, y_eval, points for the report) in the student's dtype."""
         raise NotImplementedError
 
+    def disguised(self, job, dtype):
+        """The task's data as the worker receives it: disguised when the seeds are hidden.
+
+        Returns (X_train, y_train, X_eval, y_eval, points, order): y_eval in the true
+        labels (the trusted side's), y_train in the worker's, `order` the label
+        permutation that maps one to the other.
+        """
+        X_train, y_train, X_eval, y_eval, points = self.data(dtype, job.secrets)
+        disguise = Disguise.of(job.secrets, self.name)
+        order = disguise.label_permutation(self.classes)
+        rotation = disguise.mirror()
+        job.state["rotation"] = rotation
+        X_train = (X_train @ rotation.T).astype(dtype, copy=False)
+        X_eval = (X_eval @ rotation.T).astype(dtype, copy=False)
+        return X_train, relabel(y_train, order), X_eval, y_eval, points, order
+
     def train(self, job):
         hp, budget = job.run.settings, job.budget
         params = budget.call("init_params", "network.init_params",
@@ -57,7 +83,7 @@ class MLPClassification(Task):
                              limits=job.limits)
         # The data after init_params: MNIST's files (once per dtype) are not written
         # for a submission that cannot train; preparing them is not on the budget.
-        X_train, y_train, X_eval, y_eval, points = self.data(hp["dtype"], job.secrets)
+        X_train, y_train, X_eval, y_eval, points, order = self.disguised(job, hp["dtype"])
         with progress.live_clock(job.config, self, budget):
             job.run.history = budget.call(
                 "train", "train.train", params, X_train, y_train, epochs=hp["epochs"],
@@ -67,8 +93,42 @@ class MLPClassification(Task):
         progress.show_epochs(job.config, self, job.run.history)
         predicted = budget.call("predict", "network.predict", params, X_eval,
                                 activation=hp["activation"], limits=job.limits)
+        labels = predicted_labels(predicted, len(y_eval), "predict")
         job.state.update(params=params, X_train=X_train, y_train=y_train, y_eval=y_eval,
-                         points=points, labels=predicted_labels(predicted, len(y_eval), "predict"))
+                         points=points, order=order, labels=unlabel(labels, order))
+        self.expect_training_by_the_update_rule(job)
+
+    def expect_training_by_the_update_rule(self, job):
+        """With a learning rate of 0, train must leave the parameters as they were.
+
+        Every update rule of optim.py moves w by a multiple of the learning rate;
+        a train that fits the network some other way (in closed form, or by loading
+        weights it carries) changes them anyway, and its accuracy is not its own.
+        """
+        hp = job.run.settings
+        X, y = self.evidence_data(job)
+        params = job.session.call("network.init_params",
+                                  [self.inputs, *hp["hidden_sizes"], self.classes], hp["init"],
+                                  wire.Rng(job.seed + 7), wire.DType(hp["dtype"]), keep=True,
+                                  limits=job.limits, timeout=EVIDENCE_SECONDS)
+        before = job.session.get(params)
+        job.session.call("train.train", params, X, y, epochs=1, batch_size=hp["batch_size"],
+                         optimizer=hp["optimizer"],
+                         optim_config=dict(hp["optim_config"], learning_rate=0.0),
+                         activation=hp["activation"], l2=hp["l2"], rng=wire.Rng(job.seed + 8),
+                         limits=job.limits, timeout=EVIDENCE_SECONDS)
+        after = job.session.get(params)
+        changed = sorted(k for k in before if not (isinstance(after.get(k), np.ndarray)
+                                                  and np.array_equal(before[k], after[k])))
+        if changed:
+            raise CheckFailed(f"with a learning rate of 0, train changed {', '.join(changed)}: "
+                              "it does not train by its update rule (SPEC: minibatches, mlp_loss "
+                              "and the optimizer's steps), so its network is not credited")
+
+    def evidence_data(self, job):
+        """The training data as the worker received it (all of it: a train that tells the
+        graded run from this one by the data's size must not get away)."""
+        return job.state["X_train"], job.state["y_train"]
 
     def evaluate(self, job):
         return float(np.mean(job.state["labels"] == job.state["y_eval"]))
@@ -136,24 +196,31 @@ class MLPClassification(Task):
             value = job.session.call("network.predict", state["params"], state["X_train"],
                                      activation=hp["activation"], limits=job.limits,
                                      timeout=GRID_SECONDS)
-            y_train = self.training_labels(state["y_train"])
+            y_train = self.training_labels(job)
             labels = predicted_labels(value, len(y_train), "predict")
         except (StudentError, WorkerFault, CheckFailed):
             return None
         return float(np.mean(labels == y_train))
 
-    def training_labels(self, y_train):
-        return y_train
+    def training_labels(self, job):
+        """The training labels as the worker received them."""
+        return job.state["y_train"]
 
     def _grid(self, job):
-        """The student's predictions over the plane, for the report's decision boundary."""
+        """The student's predictions over the plane, for the report's decision boundary.
+
+        The plane and the classes are the true ones: the grid is disguised on its way to
+        the worker (mirrored) and its predictions mapped back to the true labels.
+        """
         xs, ys, grid = plane_grid(job.state["points"])
         hp = job.run.settings
+        shown = grid @ job.state["rotation"].T
         try:
             value = job.session.call("network.predict", job.state["params"],
-                                     grid.astype(hp["dtype"]), activation=hp["activation"],
+                                     shown.astype(hp["dtype"]), activation=hp["activation"],
                                      limits=job.limits, timeout=GRID_SECONDS)
-            labels = predicted_labels(value, len(grid), "predict").reshape(len(ys), len(xs))
+            labels = unlabel(predicted_labels(value, len(grid), "predict"),
+                             job.state["order"]).reshape(len(ys), len(xs))
         except (StudentError, WorkerFault, CheckFailed) as error:
             return {"grid_error": str(error)[:300]}
         return {"grid": {"x": np.round(xs, 4).tolist(), "y": np.round(ys, 4).tolist(),
@@ -184,15 +251,28 @@ class Spirals(MLPClassification):
 
 
 class MNIST(MLPClassification):
+    """MNIST; disguised, its pixels are permuted and its labels deranged (in the files)."""
+
     def data(self, dtype, secrets):
+        raise NotImplementedError("MNIST's data are files: see disguised()")
+
+    def disguised(self, job, dtype):
         # Written once as .npy files the worker loads from its read-only /data:
         # 188 MB (float32) never crosses the pipe, and the test labels never leave.
-        train_images, train_labels, test_images = datasets.mnist_worker_arrays(dtype)
+        disguise = Disguise.of(job.secrets, self.name)
+        order = disguise.label_permutation(self.classes)
+        pixels = disguise.pixel_permutation(784) if disguise.active else None
+        labels = order if disguise.active else None
+        train_images, train_labels, test_images = datasets.mnist_worker_arrays(
+            dtype, pixels=pixels, labels=labels)
         return (wire.Data(train_images), wire.Data(train_labels), wire.Data(test_images),
-                datasets.mnist_test_labels(), None)
+                datasets.mnist_test_labels(), None, order)
 
-    def training_labels(self, y_train):
-        return datasets.mnist()[1].astype(np.int64)  # the worker read them from a file
+    def training_labels(self, job):
+        # The worker read them from a file: the same labels, disguised as it saw them.
+        return relabel(datasets.mnist()[1].astype(np.int64), job.state["order"])
+
+
 
     def artifact(self, job, table):
         artifact = super().artifact(job, table)

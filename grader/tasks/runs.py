@@ -53,11 +53,20 @@ def judge_task(request, name):
 
 
 def check_task_history(request, name):
-    """The history's check: the SPEC's form, and values that belong to this run."""
+    """The history's check: the SPEC's form, and values that belong to this run.
+
+    It pays only beside a network that earns the task's points (some credit at
+    least): a right-looking history of a network that learned nothing is form.
+    """
     run = training_run(request, name)
     if run.history is None and run.failure is not None:
         raise run.failure
     run.task.check_history(run)
+    table = task_table(grader_of(request.config).rubric, name)
+    if run.failure is not None or run.value is None or run.task.credit(run.value, table) <= 0:
+        raise CheckFailed("the history has the SPEC's form, but it is credited only beside a "
+                          "network that earns some of the task's points, and this one does not",
+                          kind="value")
 
 
 def _run(config, task):

@@ -802,6 +802,16 @@ def _lookup_table_of_public_answers(folder, repo):
 
 LOOKUP_ASSIGNMENTS = ["a1", "a2", "a3", "a4", "a5"]
 
+
+def _stored_weights(folder, repo):
+    """Networks trained elsewhere on the public data, loaded by train when it sees the task."""
+    import shutil  # noqa: PLC0415
+
+    from .stored_weights import build_stored_weights_submission  # noqa: PLC0415
+
+    shutil.rmtree(folder)
+    build_stored_weights_submission(repo / "reference", folder)
+
 TRUSTED_SIDE = [
     Attack("link_to_the_reference",
            "replace every module by a symbolic link to the kit's reference/ module of the same "
@@ -820,6 +830,10 @@ TRUSTED_SIDE = [
            "reference graded as the student bundle grades) and wrong on every other input",
            {}, only=",".join(LOOKUP_ASSIGNMENTS), keyword="not task_",
            craft=_lookup_table_of_public_answers, bound_seconds=120),
+    Attack("stored_weights",
+           "ship networks trained elsewhere on the public data (XOR, moons, spirals, MNIST) and "
+           "load them in train when the data's shape gives the task away; an honest history",
+           {}, only="a5,a6", keyword="task_", craft=_stored_weights, bound_seconds=240),
     Attack("too_many_and_too_large",
            "5,000 files, a 3 MB module, a FIFO (reading it would block), a name with a newline",
            {}, only="a1,a2", keyword="not hidden", craft=_too_many_and_too_large,
