@@ -7,7 +7,13 @@ name that is not NumPy's or Python's own renamed by order of appearance:
 `dx = dout @ W.T` and `grad_x = g @ weights.T` both become `a = b @ c.T`),
 and so is every line of what a student receives: the lessons (prose, inline
 code and code blocks) and the cells of the released notebooks that are not
-the earlier assignments' given code. A match is a giveaway.
+the earlier assignments' given code, and the docstrings and comments of the
+student stubs. A match is a giveaway. Right-hand sides are compared too
+(`dlogits = (probs - y) / N` gives away `(probs - y) / N` in a docstring),
+and so are the results a student derives that no reference line spells the
+same way (`(softmax(z) - y_onehot) / N`): those are listed, as data, in
+authoring/giveaways.toml, beside the
+definitions that are the specification and may be stated (Adam's update rule).
 
 Lines too generic to give anything away are not looked for: fewer than
 MIN_TOKENS tokens once normalised, no arithmetic in them (a call of the
@@ -21,10 +27,11 @@ import json
 import keyword
 import re
 import tokenize
+import tomllib
 from collections import Counter
 from pathlib import Path
 
-from .regions import BEGIN_SOLUTION, END_SOLUTION
+from .regions import BEGIN_SOLUTION, END_SOLUTION, stub_text
 
 ROOT = Path(__file__).resolve().parent.parent
 MIN_TOKENS = 7
@@ -74,8 +81,24 @@ def normalise(line):
     return " ".join(shaped) if shaped else None
 
 
-def solution_lines(reference=ROOT / "reference"):
-    """{shape: (module, the line)} of every telling line inside the reference's solution regions."""
+def _telling(shape):
+    return shape is not None and len(shape.split()) >= MIN_TOKENS and bool(
+        ARITHMETIC & set(shape.split()))
+
+
+def _right_hand_side(line):
+    """The expression assigned by `name = expression` (not `==`, `<=`...), or None."""
+    match = re.match(r"^\s*[\w.\[\], ]+?\s*(?:[-+*/@]?=)(?!=)\s*(.+)$", line)
+    return match.group(1) if match else None
+
+
+def solution_lines(reference=ROOT / "reference", listed=ROOT / "authoring" / "giveaways.toml"):
+    """{shape: (module, the line)} of every telling line inside the reference's solution regions.
+
+    Each assignment's right-hand side counts on its own as well, and so does
+    every result giveaways.toml lists as derived; what it lists as specified
+    does not count, nor does its right-hand side.
+    """
     found, counts = {}, Counter()
     for path in sorted(Path(reference).glob("*.py")):
         inside = False
@@ -89,21 +112,33 @@ def solution_lines(reference=ROOT / "reference"):
                 continue
             if not inside or not marker or marker.startswith("#"):
                 continue
-            shape = normalise(line)
-            if shape is None or len(shape.split()) < MIN_TOKENS or not (
-                    ARITHMETIC & set(shape.split())):
-                continue
-            counts[shape] += 1
-            found.setdefault(shape, (path.stem, marker))
-    return {shape: where for shape, where in found.items() if counts[shape] < 3}
+            shapes = {normalise(line), normalise(_right_hand_side(line) or "")}
+            for shape in filter(_telling, shapes):
+                counts[shape] += 1
+                found.setdefault(shape, (path.stem, marker))
+    telling = {shape: where for shape, where in found.items() if counts[shape] < 3}
+    lists = tomllib.loads(Path(listed).read_text())
+    for module, results in lists["derived"].items():
+        for result in results:
+            telling[normalise(result)] = (module, result)
+            shape = normalise(_right_hand_side(result) or "")
+            if shape and len(shape.split()) >= 5 and ARITHMETIC & set(shape.split()):
+                telling[shape] = (module, result)
+    for statements in lists["specified"].values():
+        for statement in statements:
+            for shape in (normalise(statement), normalise(_right_hand_side(statement) or "")):
+                telling.pop(shape, None)
+    return telling
 
 
 def candidate_lines(text):
-    """The lines of a text a student reads, and the code inside backticks of prose."""
+    """The lines of a text a student reads, the code inside backticks of prose,
+    and what follows each `=` or `:` of a line (a docstring's `dx: (N, D) = ...`)."""
     for line in text.splitlines():
         yield line
-        for inline in re.findall(r"`([^`]+)`", line):
-            yield inline
+        yield from re.findall(r"`([^`]+)`", line)
+        for match in re.finditer(r"(?<![=<>!:])[=:](?!=)", line):
+            yield line[match.end():].strip().rstrip(".,;")
 
 
 def giveaways(text, solutions):
@@ -117,18 +152,24 @@ def giveaways(text, solutions):
 
 
 def student_cells(notebook_path):
-    """The text of every cell of a source notebook that a student receives as written.
+    """The text of every cell of a source notebook that a student receives.
 
-    Solution cells are left out (nbgrader replaces their regions), and so are the
+    Solution cells count without their regions (nbgrader replaces those); the
     given cells (the earlier assignments' code, shown on purpose after their
-    deadlines) and the hidden tests (removed from what students see).
+    deadlines) and the hidden tests (removed from what students see) do not.
     """
     notebook = json.loads(Path(notebook_path).read_text())
     for cell in notebook["cells"]:
         meta = cell.get("metadata", {}).get("nbgrader") or {}
         source = "".join(cell.get("source", []))
-        if meta.get("solution") or meta.get("grade_id", "").startswith("given-"):
+        if meta.get("grade_id", "").startswith("given-") or "### BEGIN HIDDEN TESTS" in source:
             continue
-        if "### BEGIN HIDDEN TESTS" in source:
-            continue
+        if meta.get("solution") and cell["cell_type"] == "code":
+            source = stub_text(source, meta.get("grade_id", "cell"))
         yield meta.get("grade_id") or cell["cell_type"], source
+
+
+def stub_files(stubs=ROOT / "student_stubs"):
+    """(file name, text) of the student stubs, as a student receives them."""
+    for path in sorted(Path(stubs).glob("*.py")):
+        yield path.name, path.read_text()

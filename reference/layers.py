@@ -43,12 +43,17 @@ def linear_backward(dout, cache):
         cache: from linear_forward.
 
     Returns:
-        dx: shape (N, D) = dout @ W.T
-        dW: shape (D, M) = x.T @ dout
-        db: shape (M,) = dout summed over the batch (each example adds b once).
+        dx: gradient with respect to x, shape (N, D).
+        dW: gradient with respect to W, shape (D, M).
+        db: gradient with respect to b, shape (M,).
+
+    Each comes from differentiating out[n, m] = sum_d x[n, d] W[d, m] + b[m]
+    and summing over every output the entry touched.
     """
     ### BEGIN SOLUTION
     x, W = cache
+    # Every x[n, d] reaches all M outputs of row n through W[d, :]; every
+    # W[d, m] is used once per example (the batch is summed); b once per row.
     dx = dout @ W.T
     dW = x.T @ dout
     db = dout.sum(axis=0)

@@ -40,9 +40,12 @@ def linear_backward(dout, cache):
         cache: from linear_forward.
 
     Returns:
-        dx: shape (N, D) = dout @ W.T
-        dW: shape (D, M) = x.T @ dout
-        db: shape (M,) = dout summed over the batch (each example adds b once).
+        dx: gradient with respect to x, shape (N, D).
+        dW: gradient with respect to W, shape (D, M).
+        db: gradient with respect to b, shape (M,).
+
+    Each comes from differentiating out[n, m] = sum_d x[n, d] W[d, m] + b[m]
+    and summing over every output the entry touched.
     """
     # YOUR CODE HERE
     raise NotImplementedError()

@@ -21,7 +21,8 @@ def softmax_cross_entropy(logits, y):
 
     Returns:
         loss: float, -sum(y_onehot * log_softmax(logits)) / N.
-        dlogits: shape and dtype of logits: (softmax(logits) - y_onehot) / N.
+        dlogits: the gradient of the loss with respect to logits, with
+            their shape and dtype.
 
     Notes:
         Computing log_softmax directly (never log(softmax)) keeps the loss
@@ -40,7 +41,8 @@ def mse_loss(pred, target):
 
     Returns:
         loss: float, mean((pred - target)**2).
-        dpred: shape and dtype of pred: 2 * (pred - target) / pred.size.
+        dpred: the gradient of the loss with respect to pred, with its shape
+            and dtype.
     """
     # YOUR CODE HERE
     raise NotImplementedError()
@@ -56,7 +58,8 @@ def binary_cross_entropy(logits, y):
     Returns:
         loss: float, the mean over all elements of
             -[y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))].
-        dlogits: shape and dtype of logits: (sigmoid(z) - y) / logits.size.
+        dlogits: the gradient of the loss with respect to logits, with
+            their shape and dtype.
 
     Notes:
         The stable form: max(z, 0) - z * y + log(1 + exp(-|z|)). It never

@@ -10,7 +10,7 @@ on purpose after their deadlines). authoring/giveaways.py is the detector.
 
 import pytest
 
-from authoring.giveaways import giveaways, normalise, solution_lines, student_cells
+from authoring.giveaways import giveaways, normalise, solution_lines, student_cells, stub_files
 from grader.course import COURSE
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
@@ -46,3 +46,16 @@ def test_no_solution_line_in_any_cell_a_student_receives(assignment):
             for solution, line in giveaways(text, SOLUTIONS)]
     assert not hits, f"{notebook.name} hands out: " + "; ".join(
         f"{line!r} in {cell} (the reference's {solution!r})" for cell, solution, line in hits)
+
+
+def test_no_solution_line_in_the_student_stubs():
+    hits = [(name, solution, line) for name, text in stub_files()
+            for solution, line in giveaways(text, SOLUTIONS)]
+    assert not hits, "the stubs hand out: " + "; ".join(
+        f"{line!r} in {name} (the reference's {solution!r})" for name, solution, line in hits)
+
+
+def test_docstring_statements_of_a_result_are_found():
+    solutions = {normalise("(softmax(logits) - y_onehot) / N"): ("losses", "")}
+    assert giveaways("    dlogits: shape and dtype of logits: (softmax(z) - onehot) / N.", solutions)
+    assert giveaways("        dx: shape (N, D) = (softmax(a) - b) / c", solutions)
