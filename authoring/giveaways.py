@@ -27,9 +27,10 @@ import json
 import keyword
 import re
 import tokenize
-import tomllib
 from collections import Counter
 from pathlib import Path
+
+import tomllib
 
 from .regions import BEGIN_SOLUTION, END_SOLUTION, stub_text
 

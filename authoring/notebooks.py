@@ -13,9 +13,10 @@ One notebook per assignment, assignments/source/<aN>/<name>.ipynb, built from:
     replaces them by `raise NotImplementedError()` in the release); code that
     is not an exercise (the ACTIVATIONS table of network.py) becomes a
     read-only cell;
-  - authoring/notebook_checks.py: the autograded test cells, visible and
+  - authoring/notebook_checks/: the autograded test cells, visible and
     hidden, with expected values computed here from the reference and
-    written into the cells as literals.
+    written into the cells as literals, and points that are the rubric's
+    (authoring/notebook_points.py: each cell carries checks of the grader).
 
 How a notebook stands alone. nbgrader hands out the notebook (and the
 files beside it), never the package, and the reference's modules import one
@@ -57,6 +58,7 @@ from grader.course import COURSE
 
 from .generated import generator_main
 from .notebook_checks import CHECKS
+from .notebook_points import cell_points
 from .regions import BEGIN_SOLUTION, END_SOLUTION, solution_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -374,23 +376,34 @@ def code_cell(source, metadata=None):
             "outputs": [], "source": source}
 
 
-def _test_cells(assignment, check, namespace):
-    """The visible and (for value checks) hidden test cells of one check."""
+def _test_cells(assignment, check, namespace, points):
+    """The visible and (for value checks) hidden test cells of one check.
+
+    `points` maps grade ids to the rubric points they carry (notebook_points.py).
+    A cell that carries no points still runs, as a test that is not graded; a hidden
+    cell that would carry none is left out.
+    """
     cells = []
     if check.inputs is None:
         body = check.code
     else:
         body = _value_test(assignment, check, namespace, hidden=False)
-    cells.append(code_cell(f"# Test {check.cell_id} ({check.points:g} points)\n" + body,
-                           _cell_metadata(check.cell_id, grade=True, locked=True,
-                                          points=check.points)))
-    if check.hidden and check.inputs is not None:
+    worth = points[check.cell_id]
+    if worth:
+        cells.append(code_cell(f"# Test {check.cell_id} ({worth:g} points)\n" + body,
+                               _cell_metadata(check.cell_id, grade=True, locked=True,
+                                              points=worth)))
+    else:
+        cells.append(code_cell(f"# Test {check.cell_id} (not graded)\n" + body,
+                               _cell_metadata(check.cell_id, locked=True)))
+    hidden_worth = points.get(check.cell_id + "-hidden")
+    if hidden_worth:
         hidden = _value_test(assignment, check, namespace, hidden=True)
-        source = (f"# Hidden test of {check.function} ({check.points:g} points): other inputs, "
+        source = (f"# Hidden test of {check.function} ({hidden_worth:g} points): other inputs, "
                   "run when your notebook is graded.\n### BEGIN HIDDEN TESTS\n"
                   f"{hidden}\n### END HIDDEN TESTS")
         cells.append(code_cell(source, _cell_metadata(check.cell_id + "-hidden", grade=True,
-                                                      locked=True, points=check.points)))
+                                                      locked=True, points=hidden_worth)))
     return cells
 
 
@@ -406,8 +419,8 @@ def _check_positions(assignment, checks, reference=REFERENCE):
     position = {u.name: i for i, (_, u) in enumerate(order)}
     placed = {}
     for check in checks:
-        if check.name == "subset":
-            continue  # checks what the experiments computed: placed after them
+        if check.task:
+            continue  # a graded task trains for a while: after the experiments
         needed, pending = set(), [check.function]
         pending += sorted(_names_read(ast.parse(check.code)))
         while pending:
@@ -432,6 +445,7 @@ def build_notebook(assignment, reference=REFERENCE, lessons=LESSONS):
         raise ValueError(f"lessons/{assignment.id}.md: `before` names {unknown}, which are not "
                          f"exercises of {assignment.id} (it has {sorted(known)})")
     checks = CHECKS[assignment.id]
+    points = cell_points(assignment.id, checks)
     cells = [markdown_cell(text) for kind, _, text, _ in sections if kind == "intro"]
 
     extra = []
@@ -481,7 +495,7 @@ def build_notebook(assignment, reference=REFERENCE, lessons=LESSONS):
             cells.append(code_cell(unit.source.rstrip("\n"),
                                    _cell_metadata(f"{module}-{unit.name}", solution=True)))
             for check in placed.get((module, unit.name), []):
-                cells += _test_cells(assignment.id, check, namespace)
+                cells += _test_cells(assignment.id, check, namespace, points)
         if provided:
             cells.append(code_cell("\n\n".join(u.source.rstrip("\n") for u in provided),
                                    _cell_metadata(f"{module}-{provided[0].name}", locked=True)))
@@ -491,9 +505,13 @@ def build_notebook(assignment, reference=REFERENCE, lessons=LESSONS):
             if text:
                 cells.append(markdown_cell(text))
             cells.append(code_cell(code))
-    for check in checks:  # checks of what the experiments computed come after them
-        if check.name == "subset":
-            cells += _test_cells(assignment.id, check, namespace)
+    tasks = [check for check in checks if check.task]
+    if tasks:
+        cells.append(markdown_cell(
+            "## Graded tasks\n\nEach cell below trains your settings as the grader does and "
+            "shows the points they earn (the grader trains them again, on hidden data too)."))
+    for check in tasks:
+        cells += _test_cells(assignment.id, check, namespace, points)
     for kind, _, text, _ in sections:
         if kind == "end":
             cells.append(markdown_cell(text))

@@ -12,7 +12,8 @@ Checks of random functions (dropout, initialisation, batch order, training)
 have no expected literal: `code` asserts properties instead (`inputs` None).
 
 Each check gives two cells: a visible test and a hidden one (other inputs,
-between nbgrader's hidden-test markers), each worth `points`.
+between nbgrader's hidden-test markers). Their points are the rubric's: the
+grader's checks each cell carries (authoring/notebook_points.py).
 
 One file per assignment (a1.py, a2.py, ...), each defining CHECKS, a list of
 Check; CHECKS here maps every assignment of course.toml to its list.
@@ -32,12 +33,20 @@ class Check:
     code: str  # sets `got` (value checks) or asserts by itself (property checks)
     what: str = ""  # how the failure message names the value
     inputs: object = None  # rng -> dict of name -> array/number, or None
-    points: float = 1.0
     hidden: bool = True  # also a hidden cell with other inputs
     rtol: float = 1e-6
     atol: float = 1e-8
     name: str = ""  # grade_id suffix when a function has several checks
     setup: dict = field(default_factory=dict)  # literals shared by both cells
+    # The grader's checks whose rubric points this cell carries (authoring/notebook_points.py):
+    # globs over rubric check names; empty for the defaults of its function's name.
+    carries: tuple = ()
+
+    @property
+    def task(self):
+        """The graded task this cell trains (HYPERPARAMS-<task>), or ''."""
+        return self.function.removeprefix("HYPERPARAMS-") if self.function.startswith(
+            "HYPERPARAMS-") else ""
 
     @property
     def cell_id(self):

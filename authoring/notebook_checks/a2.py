@@ -17,16 +17,22 @@ def _linear(rng):
 
 
 CHECKS = [
-    Check("linear_forward", "got = linear_forward(x, W, b)[0]", "out of linear_forward", inputs=_linear),
+    Check("linear_forward", "got = linear_forward(x, W, b)[0]", "out of linear_forward",
+          inputs=_linear, carries=("linear_float32", "linear_inputs_unchanged")),
     Check("linear_backward", "got = linear_backward(dout, linear_forward(x, W, b)[1])",
-          "(dx, dW, db) of linear_backward", inputs=_linear),
+          "(dx, dW, db) of linear_backward", inputs=_linear,
+          carries=("linear_numerical_gradient[*]",)),
 ]
 for _name in ["relu", "sigmoid", "tanh", "leaky_relu"]:
     CHECKS.append(Check(f"{_name}_forward", f"got = {_name}_forward(x)[0]",
-                               f"out of {_name}_forward", inputs=_activation_layer))
+                        f"out of {_name}_forward", inputs=_activation_layer,
+                        carries=(f"activation_forward[{_name}-*]", f"activation_float32[{_name}]",
+                                 f"activation_inputs_unchanged[{_name}]")))
     CHECKS.append(Check(f"{_name}_backward",
-                               f"got = {_name}_backward(dout, {_name}_forward(x)[1])",
-                               f"dx of {_name}_backward", inputs=_activation_layer))
+                        f"got = {_name}_backward(dout, {_name}_forward(x)[1])",
+                        f"dx of {_name}_backward", inputs=_activation_layer,
+                        carries=(f"activation_backward[{_name}-*]",
+                                 f"activation_numerical_gradient[{_name}]")))
 CHECKS += [
     Check("dropout_forward", """\
 x = np.ones((200, 50))
@@ -41,7 +47,7 @@ try:
 except ValueError:
     pass
 else:
-    raise AssertionError("p = 1 should raise ValueError")"""),
+    raise AssertionError("p = 1 should raise ValueError")""", carries=("dropout_*",)),
     Check("dropout_backward", """\
 x = np.random.default_rng(1).standard_normal((30, 20))
 dout = np.random.default_rng(2).standard_normal((30, 20))

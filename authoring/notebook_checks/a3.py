@@ -13,7 +13,7 @@ CHECKS = [
           "(loss, dlogits) of softmax_cross_entropy with integer labels", inputs=_classification),
     Check("softmax_cross_entropy", "got = softmax_cross_entropy(logits, np.eye(3)[y])",
           "(loss, dlogits) of softmax_cross_entropy with one-hot targets", name="onehot",
-          inputs=_classification, hidden=False, points=0.5),
+          inputs=_classification, hidden=False, carries=("softmax_cross_entropy[*-onehot-*]",)),
     Check("mse_loss", "got = mse_loss(pred, target)", "(loss, dpred) of mse_loss",
           inputs=lambda rng: {"pred": rng.standard_normal((4, 2)),
                               "target": rng.standard_normal((4, 2))}),
