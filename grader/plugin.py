@@ -67,6 +67,7 @@ class GraderPlugin:
         self.echo = echo
         self.progress = progress
         self.records = {}  # nodeid -> verdict dict, in collection order
+        self.unseen_points = {}  # assignment -> points of the hidden cases left out (no seeds)
         self.started = time.perf_counter()
         self.session = None
         self.current_assignment = None  # of the check running now (its limits, its hints)
@@ -109,6 +110,9 @@ class GraderPlugin:
             case = getattr(item, "callspec", None) and item.callspec.params.get("case")
             if case == "hidden" and not self.rubric.secrets:
                 drop.append(item)  # the student bundle: no hidden seeds, no hidden cases
+                if not config.getoption("keyword", ""):  # with -k: not this run's points
+                    self.unseen_points[assignment.id] = self.unseen_points.get(
+                        assignment.id, 0.0) + float(assignment.entry(check)["points"])
                 continue
             try:
                 entry = assignment.entry(check)
@@ -289,6 +293,9 @@ class GraderPlugin:
                                           "score": 0.0, "max_score": 0.0})
             entry["score"] = round(entry["score"] + test["score"], 4)
             entry["max_score"] = round(entry["max_score"] + test["max_score"], 4)
+        for a, unseen in self.unseen_points.items():
+            if a in totals:
+                totals[a]["hidden_max_score"] = round(unseen, 4)
         return totals
 
     def write_results(self, final):
@@ -323,7 +330,7 @@ class GraderPlugin:
         for a, tests in by_assignment.items():
             totals = data["extra_data"]["assignments"][a]
             lines.append(f"{a}  {totals['title']:<44} "
-                         f"{totals['score']:6.2f} / {totals['max_score']:g}")
+                         f"{totals['score']:6.2f} / {totals['max_score']:g}" + _public_note(totals))
             weak = [b for b in self.rubric.assignments[a].builds_on
                     if b in data["extra_data"]["assignments"]
                     and data["extra_data"]["assignments"][b]["score"]
@@ -378,8 +385,14 @@ class GraderPlugin:
                 lines.append(f"    x not implemented yet (points at stake): {listed}")
         total, maximum = data["score"], data["extra_data"]["max_score"]
         percent = 100 * total / maximum if maximum else 0.0
-        lines += ["", f"Total: {total:.2f} / {maximum:g} ({percent:.0f}%) "
+        unseen = sum(totals.get("hidden_max_score", 0)
+                     for totals in data["extra_data"]["assignments"].values())
+        of = "public points " if unseen else ""
+        lines += ["", f"Total: {total:.2f} / {maximum:g} {of}({percent:.0f}%) "
                       f"in {data['execution_time']:.1f} s", ""]
+        if unseen:
+            lines.insert(-1, f"The course grades out of {maximum + unseen:g}: these checks again "
+                             "on hidden inputs (other arrays, other data seeds), scored the same.")
         return "\n".join(lines)
 
 
@@ -453,6 +466,14 @@ def _explain(error, policy=None, assignment=None):
 
 
 PAYS_ONLY = "this check pays only when the results are right too, and they are not: "
+
+
+def _public_note(totals):
+    """ "public points (of 31.25 with the hidden cases)" when the hidden cases were left out."""
+    unseen = totals.get("hidden_max_score")
+    if not unseen:
+        return ""
+    return f" public points (of {totals['max_score'] + unseen:g} with the hidden cases)"
 
 
 def _mistake_key(test, reason):

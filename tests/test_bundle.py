@@ -51,7 +51,9 @@ def _check(bundle, launcher, submission, assignments, out):
                           f"A={assignments}", f"OUT={out}"], cwd=bundle, capture_output=True,
                          text=True, timeout=900)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    return json.loads((out / "results.json").read_text())
+    results = json.loads((out / "results.json").read_text())
+    results["terminal"] = run.stdout  # what the student read
+    return results
 
 
 def test_the_bundle_grades_without_the_repository(bundle, tmp_path):
@@ -80,6 +82,15 @@ def test_stubs_score_zero_and_a_correct_submission_full(bundle, tmp_path):
     assert stubs["score"] == 0
     assert sum(t["max_score"] for t in stubs["tests"]) > 0
     assert not [t for t in stubs["tests"] if "hidden" in t["name"]], "hidden cases ran"
+    # One rubric, one score: the public subset says so, with the full grade's total beside it.
+    from authoring.notebook_points import rubric_total  # noqa: PLC0415
+
+    for a in ("a1", "a2", "a3", "a4"):
+        totals = stubs["extra_data"]["assignments"][a]
+        assert totals["max_score"] == pytest.approx(rubric_total(a, public_only=True))
+        assert totals["max_score"] + totals["hidden_max_score"] == pytest.approx(rubric_total(a))
+        assert (f"{totals['max_score']:g} public points (of {rubric_total(a):g} with the hidden "
+                "cases)") in stubs["terminal"]
 
     correct = tmp_path / "correct"
     shutil.copytree(ROOT / "reference", correct, ignore=shutil.ignore_patterns("__pycache__"))
