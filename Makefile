@@ -9,7 +9,7 @@ comma := ,
 STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
 .PHONY: install install-torch test test-fast lint stubs grade check bench mutants
-.PHONY: notebooks release autograde feedback gradebook fixtures student-bundle kernel
+.PHONY: notebooks release autograde nbgrader-scores feedback gradebook fixtures student-bundle kernel
 .PHONY: security-report gradescope install-grader
 
 install: $(STAMP)
@@ -72,18 +72,33 @@ kernel: install
 notebooks: install
 	$(PY) -m authoring.notebooks
 
-# nbgrader generate_assignment for every assignment (registered in the gradebook first).
+# nbgrader generate_assignment for ONE assignment: `make release A=a2`. One at a time on
+# purpose: a notebook carries the earlier assignments' solutions it uses in read-only
+# cells, so release each after the earlier deadlines. Its due date (grading.toml [due])
+# is registered with it.
 release: notebooks kernel
-	for a in $(COURSE_ASSIGNMENTS); do \
-	  ($(NBGRADER) db assignment add $$a >/dev/null 2>&1 || true) && \
+	@test -n "$(A)" || { echo "make release A=aN: one assignment ($(COURSE_ASSIGNMENTS))"; exit 2; }
+	@for a in $$(echo $(A) | tr , ' '); do \
+	  due=$$($(PY) -m grader.rubric due $$a) || exit 1; \
+	  ($(NBGRADER) db assignment add $$a $${due:+--duedate=$$due} >/dev/null 2>&1 || true) && \
 	  ($(NBGRADER) generate_assignment $$a --force) || exit 1; done
 
-# Every submission under assignments/submitted/<student>/<assignment>/.
+# Every submission under assignments/submitted/<student>/<assignment>/ (A=a2 for one), then
+# the cells students deleted or edited (nbgrader put them back): assignments/notebook-audit.csv.
 autograde: kernel
-	for a in $(COURSE_ASSIGNMENTS); do \
+	for a in $(or $(subst $(comma), ,$(A)),$(COURSE_ASSIGNMENTS)); do \
 	  if ls -d assignments/submitted/*/$$a >/dev/null 2>&1; then \
-	    ($(NBGRADER) db assignment add $$a >/dev/null 2>&1 || true) && \
+	    due=$$($(PY) -m grader.rubric due $$a) || exit 1; \
+	    ($(NBGRADER) db assignment add $$a $${due:+--duedate=$$due} >/dev/null 2>&1 || true) && \
 	    ($(NBGRADER) autograde $$a --force) || exit 1; fi; done
+	$(PY) -m grader.nbgrader_audit --course assignments $(subst $(comma), ,$(A))
+
+# The isolated grader's scores into nbgrader's gradebook (one gradebook of record):
+# `make nbgrader-scores A=a2 GRADED=graded/`, GRADED the output of
+# `python -m grader grade assignments/submitted --batch --only a2 --out graded/`.
+nbgrader-scores: install
+	@test -n "$(A)" -a -n "$(GRADED)" || { echo "make nbgrader-scores A=aN GRADED=folder"; exit 2; }
+	$(PY) -m grader.nbgrader_scores $(GRADED) --assignment $(A) --course assignments
 
 # HTML feedback, hidden tests removed (see assignments/nbgrader_config.py).
 feedback: install

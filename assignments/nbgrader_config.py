@@ -20,6 +20,15 @@ c.CourseDirectory.course_id = "nn-from-scratch"
 c.Execute.timeout = 300
 c.Execute.interrupt_on_timeout = True
 
+# Deleted test cells are put back and run (nbgrader notes it in the cell); altered locked
+# cells are restored from the source, as nbgrader always does. `make autograde` lists both
+# (grader/nbgrader_audit.py), so that an instructor sees who tampered and where.
+c.OverwriteCells.add_missing_cells = True
+
+# Late submissions lose what grading.toml's [late] policy says, after the [due] dates
+# that `make release` and `make autograde` register: the same rule as on Gradescope.
+c.AssignLatePenalties.plugin_class = "grader.nbgrader_late.RubricLatePenalty"
+
 # A released exercise: nbgrader's own stub, the same the kit's student_stubs use.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 

@@ -12,7 +12,8 @@ rubric's check names, authoring/notebook_checks/aN.py), or by default the
 checks named after its function: `sigmoid`, `sigmoid[...]`, `sigmoid_...`, and
 checks with the function as a parameter (`values[sigmoid-public]`,
 `float32[sigmoid]`, `signature[network.init_params]`); a named check
-(`neuron-single`) carries `neuron_single...` and `single[neuron]`; a task's cell
+(`neuron-single`) carries `neuron_single...` and `single[neuron]`, and one
+output of a function (`linear_backward-dW`) `linear_backward[dW-...]`; a task's cell
 (`HYPERPARAMS-moons`) carries `task_*[moons]`. When several cells match a
 check, the most specific pattern wins (one that starts with the check's own name
 before one that names a parameter, then the one with more literal
@@ -73,7 +74,8 @@ def patterns(check):
     if function.startswith("HYPERPARAMS-"):
         defaults = (f"task_*[{function.removeprefix('HYPERPARAMS-')}]",)
     elif check.name:
-        defaults = (f"{function}_{check.name}*", f"{check.name}[{function}]")
+        defaults = (f"{function}_{check.name}*", f"{check.name}[{function}]",
+                    f"{function}[{check.name}]", f"{function}[{check.name}-*]")
     else:
         defaults = (function, f"{function}[*]", f"{function}_*", f"*[{function}]",
                     f"*[{function}-*]", f"*[*.{function}]")
@@ -110,18 +112,28 @@ def carriers(assignment_id, checks):
     return carried
 
 
-def cell_points(assignment_id, checks):
-    """{grade_id: points} of the notebook's test cells (visible and hidden)."""
-    points = {}
+def cell_checks(assignment_id, checks):
+    """{grade_id: [(check name, points)]} of the notebook's test cells (visible and hidden).
+
+    The generated cells record their check names in their metadata (nnkit.carries):
+    grader/nbgrader_scores.py writes the isolated grader's scores cell by cell with them.
+    """
+    cells = {}
     for index, carried in carriers(assignment_id, checks).items():
         check = checks[index]
         has_hidden_cell = check.hidden and check.inputs is not None
-        visible = sum(p for _, p, hidden in carried if not (hidden and has_hidden_cell))
-        points[check.cell_id] = round(visible, 4)
+        cells[check.cell_id] = [(name, p) for name, p, hidden in carried
+                                if not (hidden and has_hidden_cell)]
         if has_hidden_cell:
-            points[check.cell_id + "-hidden"] = round(sum(p for _, p, hidden in carried
-                                                          if hidden), 4)
-    return points
+            cells[check.cell_id + "-hidden"] = [(name, p) for name, p, hidden in carried
+                                                if hidden]
+    return cells
+
+
+def cell_points(assignment_id, checks):
+    """{grade_id: points} of the notebook's test cells (visible and hidden)."""
+    return {grade_id: round(sum(p for _, p in carried), 4)
+            for grade_id, carried in cell_checks(assignment_id, checks).items()}
 
 
 def rubric_total(assignment_id, public_only=False):

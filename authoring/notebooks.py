@@ -58,7 +58,7 @@ from grader.course import COURSE
 
 from .generated import generator_main
 from .notebook_checks import CHECKS
-from .notebook_points import cell_points
+from .notebook_points import cell_checks
 from .regions import BEGIN_SOLUTION, END_SOLUTION, solution_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -359,12 +359,16 @@ def _deep_copy(value):
 # ---------------------------------------------------------------- cells
 
 
-def _cell_metadata(grade_id, *, solution=False, grade=False, locked=False, points=None):
+def _cell_metadata(grade_id, *, solution=False, grade=False, locked=False, points=None,
+                   carries=None):
     nbgrader = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3,
                 "solution": solution, "task": False}
     if grade:
         nbgrader["points"] = points
-    return {"nbgrader": nbgrader}
+    metadata = {"nbgrader": nbgrader}
+    if carries:  # the grader's checks whose points this cell carries (nbgrader_scores.py)
+        metadata["nnkit"] = {"carries": [name for name, _ in carries]}
+    return metadata
 
 
 def markdown_cell(text):
@@ -376,34 +380,37 @@ def code_cell(source, metadata=None):
             "outputs": [], "source": source}
 
 
-def _test_cells(assignment, check, namespace, points):
+def _test_cells(assignment, check, namespace, carried):
     """The visible and (for value checks) hidden test cells of one check.
 
-    `points` maps grade ids to the rubric points they carry (notebook_points.py).
-    A cell that carries no points still runs, as a test that is not graded; a hidden
-    cell that would carry none is left out.
+    `carried` maps grade ids to the grader's checks they carry, with their rubric
+    points (notebook_points.py). A cell that carries no points still runs, as a test
+    that is not graded; a hidden cell that would carry none is left out.
     """
     cells = []
     if check.inputs is None:
         body = check.code
     else:
         body = _value_test(assignment, check, namespace, hidden=False)
-    worth = points[check.cell_id]
+    checks = carried[check.cell_id]
+    worth = round(sum(points for _, points in checks), 4)
     if worth:
         cells.append(code_cell(f"# Test {check.cell_id} ({worth:g} points)\n" + body,
                                _cell_metadata(check.cell_id, grade=True, locked=True,
-                                              points=worth)))
+                                              points=worth, carries=checks)))
     else:
         cells.append(code_cell(f"# Test {check.cell_id} (not graded)\n" + body,
                                _cell_metadata(check.cell_id, locked=True)))
-    hidden_worth = points.get(check.cell_id + "-hidden")
+    hidden_checks = carried.get(check.cell_id + "-hidden", [])
+    hidden_worth = round(sum(points for _, points in hidden_checks), 4)
     if hidden_worth:
         hidden = _value_test(assignment, check, namespace, hidden=True)
         source = (f"# Hidden test of {check.function} ({hidden_worth:g} points): other inputs, "
                   "run when your notebook is graded.\n### BEGIN HIDDEN TESTS\n"
                   f"{hidden}\n### END HIDDEN TESTS")
         cells.append(code_cell(source, _cell_metadata(check.cell_id + "-hidden", grade=True,
-                                                      locked=True, points=hidden_worth)))
+                                                      locked=True, points=hidden_worth,
+                                                      carries=hidden_checks)))
     return cells
 
 
@@ -445,7 +452,7 @@ def build_notebook(assignment, reference=REFERENCE, lessons=LESSONS):
         raise ValueError(f"lessons/{assignment.id}.md: `before` names {unknown}, which are not "
                          f"exercises of {assignment.id} (it has {sorted(known)})")
     checks = CHECKS[assignment.id]
-    points = cell_points(assignment.id, checks)
+    carried = cell_checks(assignment.id, checks)
     cells = [markdown_cell(text) for kind, _, text, _ in sections if kind == "intro"]
 
     extra = []
@@ -495,7 +502,7 @@ def build_notebook(assignment, reference=REFERENCE, lessons=LESSONS):
             cells.append(code_cell(unit.source.rstrip("\n"),
                                    _cell_metadata(f"{module}-{unit.name}", solution=True)))
             for check in placed.get((module, unit.name), []):
-                cells += _test_cells(assignment.id, check, namespace, points)
+                cells += _test_cells(assignment.id, check, namespace, carried)
         if provided:
             cells.append(code_cell("\n\n".join(u.source.rstrip("\n") for u in provided),
                                    _cell_metadata(f"{module}-{provided[0].name}", locked=True)))
@@ -511,7 +518,7 @@ def build_notebook(assignment, reference=REFERENCE, lessons=LESSONS):
             "## Graded tasks\n\nEach cell below trains your settings as the grader does and "
             "shows the points they earn (the grader trains them again, on hidden data too)."))
     for check in tasks:
-        cells += _test_cells(assignment.id, check, namespace, points)
+        cells += _test_cells(assignment.id, check, namespace, carried)
     for kind, _, text, _ in sections:
         if kind == "end":
             cells.append(markdown_cell(text))

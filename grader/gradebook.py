@@ -6,6 +6,12 @@ grader-fault, unreadable, no-sandbox, pending) and the trouble a teaching
 assistant looks for (does-not-import, forbidden-import, missing-module, timed-out,
 worker-died, budget-exhausted, not-started), and the seconds grading took.
 
+gradebook-canvas.csv holds the same points in Canvas's gradebook import
+layout: Student, ID, SIS User ID, SIS Login ID, Section, then one column per
+assignment, and a "Points Possible" row. Canvas matches rows by SIS Login ID
+here: name the students' folders by their Canvas logins (Gradescope's and
+nbgrader's exports do when the course was created from Canvas's roster).
+
 Every cell a spreadsheet would evaluate (a student id or a message starting
 with =, +, -, @, a tab or a carriage return) is written with a leading
 apostrophe, which spreadsheets show as text: a folder named
@@ -17,6 +23,8 @@ import io
 import json
 import os
 from pathlib import Path
+
+from .course import COURSE
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -62,13 +70,33 @@ def row_of(name, results, assignments, status, seconds=None):
             round(seconds, 1) if isinstance(seconds, (int, float)) else seconds]
 
 
+CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+
+
 def write_gradebook(out, names, statuses, assignments, seconds=None):
-    """out/gradebook.csv for these students; a student without a status is "pending"."""
+    """out/gradebook.csv and out/gradebook-canvas.csv for these students.
+
+    A student without a status is "pending" (no points yet: an empty Canvas cell).
+    """
     seconds = seconds or {}
-    rows = []
+    rows, canvas, possible = [], [], {}
     for name in names:
         status = statuses.get(name)
         results = read_results(Path(out) / name / "results.json") if status else None
         rows.append(row_of(name, results, assignments, status or "pending", seconds.get(name)))
+        totals = ((results or {}).get("extra_data") or {}).get("assignments") or {}
+        for a in assignments:
+            if a in totals and "max_score" in totals[a]:
+                possible.setdefault(a, totals[a]["max_score"])
+        canvas.append([name, "", "", name, ""] + [
+            round(float(totals[a]["score"]), 4) if a in totals else "" for a in assignments])
     write_csv(Path(out) / "gradebook.csv",
               ["student", *assignments, "total", "max", "status", "trouble", "seconds"], rows)
+    titles = [f"{a} {_title(a)}" for a in assignments]
+    write_csv(Path(out) / "gradebook-canvas.csv", CANVAS_COLUMNS + titles,
+              [["Points Possible", "", "", "", ""] + [possible.get(a, "") for a in assignments]]
+              + canvas)
+
+
+def _title(assignment):
+    return COURSE[assignment].title if assignment in COURSE else ""

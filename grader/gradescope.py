@@ -36,6 +36,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+from .late import days_late, late_factor
 from .reading import MAX_ENTRIES, MAX_TOTAL_BYTES, NAME
 
 KEEP = (".py", ".ipynb")  # what the grader reads from an upload; anything else is reported
@@ -122,16 +123,14 @@ def lateness_days(metadata):
         due = datetime.datetime.fromisoformat(metadata["assignment"]["due_date"])
     except (KeyError, TypeError, ValueError):
         return 0
-    late = (submitted - due).total_seconds()
-    return 0 if late <= 0 else int(-(-late // 86400))
+    return days_late((submitted - due).total_seconds())
 
 
 def apply_late_policy(results, days, late):
     """Scale every check's score for lateness (the rubric's [late]); returns the factor."""
-    if days <= 0 or (late["penalty_per_day"] <= 0 and late["max_days"] <= 0):
+    factor = late_factor(days, late)
+    if factor == 1.0:
         return 1.0
-    factor = 0.0 if late["max_days"] and days > late["max_days"] else max(
-        0.0, 1.0 - late["penalty_per_day"] * days)
     for test in results["tests"]:
         test["score"] = round(test["score"] * factor, 4)
     results["score"] = round(sum(t["score"] for t in results["tests"]), 4)

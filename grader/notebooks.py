@@ -55,8 +55,9 @@ def _top_level_names(source):
             names.add(node.name)
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+            for target in targets:  # HYPERPARAMS["mnist"] = ... reads HYPERPARAMS, binds nothing
+                names |= {n.id for n in ast.walk(target)
+                          if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             names |= {(a.asname or a.name).split(".")[0] for a in node.names}
     return names

@@ -18,6 +18,7 @@ Every check must receive points from some entry, and every entry must match a
 check: tests/test_rubric.py holds the rubric and the checks to that.
 """
 
+import datetime
 import os
 import re
 import sys
@@ -89,6 +90,7 @@ class Rubric:
     assignments: dict
     secrets: dict
     late: dict = field(default_factory=lambda: dict(LATE_DEFAULTS))  # the late policy
+    due: dict = field(default_factory=dict)  # assignment -> its due date (aware datetime)
     gradescope: dict = field(default_factory=lambda: dict(GRADESCOPE_DEFAULTS))
 
     def limits_for(self, assignment_id, task=None):
@@ -148,7 +150,7 @@ ASSIGNMENT_KEYS = {"imports", "limits", "checks", "tasks"}
 CHECK_KEYS = {"points", "visibility", "details"}
 TASK_KEYS = {"threshold", "partial_threshold", "partial_credit", "budget_seconds", "limits", "hint"}
 GRADING_KEYS = {"submission": {"budget_seconds"}, "limits": None, "visibility": {"default"},
-                "late": {"penalty_per_day", "max_days"},
+                "late": {"penalty_per_day", "max_days"}, "due": None,
                 "gradescope": {"provide", "require_sandbox", "leaderboard"}}
 LATE_DEFAULTS = {"penalty_per_day": 0.0, "max_days": 0}
 GRADESCOPE_DEFAULTS = {"provide": "reference", "require_sandbox": "uid", "leaderboard": []}
@@ -245,6 +247,14 @@ def load_rubric(directory=None):
                           "late, in [0, 1] (0.1 for 10%)")
     if not (isinstance(late["max_days"], int) and late["max_days"] >= 0):
         raise RubricError("grading.toml [late] max_days: a whole number of days >= 0 (0: no limit)")
+    due = grading.get("due", {})
+    for assignment_id, when in due.items():
+        if assignment_id not in COURSE:
+            raise RubricError(f"grading.toml [due] {assignment_id}: no such assignment; the "
+                              f"assignments are {', '.join(COURSE.ids)}")
+        if not isinstance(when, datetime.datetime) or when.tzinfo is None:
+            raise RubricError(f"grading.toml [due] {assignment_id}: a date and time with its "
+                              "zone, such as 2027-01-15T23:59:00-05:00")
     gradescope = dict(GRADESCOPE_DEFAULTS, **grading.get("gradescope", {}))
     unknown_tasks = sorted(set(gradescope["leaderboard"]) - set(COURSE.tasks))
     if unknown_tasks:
@@ -254,4 +264,19 @@ def load_rubric(directory=None):
         raise RubricError("grading.toml [gradescope] require_sandbox: bwrap, uid or none")
     return Rubric(budget_seconds=float(grading["submission"]["budget_seconds"]),
                   limits=_limits(grading.get("limits", {})), assignments=assignments,
-                  secrets=secrets, late=late, gradescope=gradescope)
+                  secrets=secrets, late=late, due=due, gradescope=gradescope)
+
+
+def main(argv=None):
+    """`python -m grader.rubric due a2`: the due date nbgrader registers (empty if none)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 2 or args[0] != "due":
+        print("usage: python -m grader.rubric due ASSIGNMENT", file=sys.stderr)
+        return 2
+    due = load_rubric().due.get(args[1])
+    print(due.isoformat() if due else "")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -65,6 +65,18 @@ def test_a_class_gradebook_is_safe_and_says_who_needs_help(tmp_path):
     assert "Who needs a look" in page and "does not import" in page
     assert "Slowest to grade" in page
 
+    # The same points in Canvas's import layout, as safe for a spreadsheet.
+    with open(out / "gradebook-canvas.csv", newline="") as f:
+        canvas = list(csv.reader(f))
+    assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
+                         "a1 Neurons and activations"]
+    assert canvas[1][0] == "Points Possible" and float(canvas[1][5]) > 0
+    by_login = {row[3]: row for row in canvas[2:]}
+    assert "'=HYPERLINK(\"x\")" in by_login and by_login["'=HYPERLINK(\"x\")"][0].startswith("'")
+    assert float(by_login["'=HYPERLINK(\"x\")"][5]) == float(canvas[1][5])
+    assert float(by_login["bob_not_started"][5]) == 0
+    assert float(rows["cyd_syntax_error"]["a1"]) == float(by_login["cyd_syntax_error"][5])
+
 
 def test_a_rerun_grades_only_what_changed(tmp_path):
     folder = small_class(tmp_path / "class", ("alice", "bob"))

@@ -18,10 +18,17 @@ def _linear(rng):
 
 CHECKS = [
     Check("linear_forward", "got = linear_forward(x, W, b)[0]", "out of linear_forward",
-          inputs=_linear, carries=("linear_float32", "linear_inputs_unchanged")),
-    Check("linear_backward", "got = linear_backward(dout, linear_forward(x, W, b)[1])",
-          "(dx, dW, db) of linear_backward", inputs=_linear,
-          carries=("linear_numerical_gradient[*]",)),
+          inputs=_linear),
+] + [
+    # One cell per output, as the grader scores each gradient on its own.
+    Check("linear_backward", f"got = linear_backward(dout, linear_forward(x, W, b)[1])[{index}]",
+          f"{output} of linear_backward", inputs=_linear, name=output,
+          carries=(f"linear_numerical_gradient[{output}]",)
+          # The float32 and inputs-unchanged checks need the forward and every gradient
+          # right: the first gradient's cell carries them.
+          + (("signature[linear_backward]", "linear_float32", "linear_inputs_unchanged")
+             if output == "dx" else ()))
+    for index, output in enumerate(["dx", "dW", "db"])
 ]
 for _name in ["relu", "sigmoid", "tanh", "leaky_relu"]:
     CHECKS.append(Check(f"{_name}_forward", f"got = {_name}_forward(x)[0]",

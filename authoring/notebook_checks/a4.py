@@ -22,7 +22,7 @@ assert np.array_equal(x, before), "x must be restored exactly\""""),
           inputs=lambda rng: {"a": rng.standard_normal(5), "b": rng.standard_normal(5)}),
     Check("rel_error", """\
 assert rel_error(np.zeros(3), np.zeros(3)) == 0.0, "two zero arrays have relative error 0"
-""", name="zeros", hidden=False, carries=("rel_error_zero_arrays",)),
+""", name="zeros", hidden=False, carries=("rel_error_zero_arrays", "rel_error_floor")),
     Check("gradient_check", """\
 A = np.array([[2.0, 0.5], [0.5, 1.0]])
 params = {"w": np.array([0.3, -0.7]), "v": np.array([[1.0, 2.0]])}

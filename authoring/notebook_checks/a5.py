@@ -36,17 +36,22 @@ got = mlp_backward(np.ones_like(scores) / len(X), cache)""", "gradients of mlp_b
     Check("mlp_loss", "got = mlp_loss(params, X, y, 'relu', l2=0.1)", "(loss, grads) of mlp_loss",
           inputs=_small_net),
     Check("predict", "got = predict(params, X, 'relu')", "predict(params, X)", inputs=_small_net),
-    Check("sgd", "got = sgd(w, dw, {'learning_rate': 0.1})[0]", "next_w of sgd", inputs=_update),
+    # train_full_batch[rule] trains with one rule and compares with the reference's steps:
+    # the rule's own cell carries it.
+    Check("sgd", "got = sgd(w, dw, {'learning_rate': 0.1})[0]", "next_w of sgd", inputs=_update,
+          carries=("train_full_batch[sgd]",)),
     Check("sgd_momentum", """\
 config = None
 for step in range(3):
     w, config = sgd_momentum(w, dw * (step + 1), config)
-got = w""", "w after three sgd_momentum steps", inputs=_update),
+got = w""", "w after three sgd_momentum steps", inputs=_update,
+          carries=("train_full_batch[sgd_momentum]",)),
     Check("adam", """\
 config = {"learning_rate": 0.1}
 for step in range(3):
     w, config = adam(w, dw * (step + 1), config)
-got = (w, config["t"])""", "(w, t) after three adam steps", inputs=_update),
+got = (w, config["t"])""", "(w, t) after three adam steps", inputs=_update,
+          carries=("train_full_batch[adam]",)),
     Check("iterate_minibatches", """\
 X = np.arange(20).reshape(10, 2).astype(float)
 y = np.arange(10)
