@@ -22,6 +22,7 @@ import pytest
 from grading import REFERENCE, REPO_ROOT
 
 from authoring.gradescope import build_zip
+from grader.course import COURSE
 from grader.gradescope import apply_late_policy, lateness_days, leaderboard
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("gradescope")]
@@ -29,16 +30,15 @@ SCHEMA = json.loads((REPO_ROOT / "grader" / "schema" / "results.schema.json").re
 SOURCE_NOTEBOOKS = REPO_ROOT / "assignments" / "source"
 
 
-@pytest.fixture(scope="module")
-def autograder(tmp_path_factory):
-    """Gradescope's /autograder, with the a2 zip unpacked into source/.
+def unpacked(assignment, dist):
+    """Gradescope's /autograder, with the assignment's zip unpacked into source/.
 
     Outside pytest's own temporary folders (private to root): a worker that runs as
     another uid (the fallback isolation) must be able to reach the Python environment.
     """
     root = Path(tempfile.mkdtemp(prefix="autograder-"))
     os.chmod(root, 0o755)
-    archive = build_zip(["a2"], tmp_path_factory.mktemp("dist"))
+    archive = build_zip([assignment], dist)
     with zipfile.ZipFile(archive) as zipped:
         names = zipped.namelist()
         assert "setup.sh" in names and "run_autograder" in names
@@ -49,11 +49,18 @@ def autograder(tmp_path_factory):
     os.chmod(root / "source" / "run_autograder", mode & 0o777)
     assert (root / "source" / "run_autograder").read_text().startswith("#!/usr/bin/env bash")
     (root / "source" / ".venv").symlink_to(REPO_ROOT / ".venv")
+    return root
+
+
+@pytest.fixture(scope="module")
+def autograder(tmp_path_factory):
+    """The a2 autograder, for the upload shapes."""
+    root = unpacked("a2", tmp_path_factory.mktemp("dist"))
     yield root
     shutil.rmtree(root, ignore_errors=True)
 
 
-def run(autograder, files, metadata=None, env=None):
+def run(autograder, files, metadata=None, env=None, assignment=COURSE["a2"]):
     """Upload `files` ({name: bytes or a Path}) and run run_autograder; the results.json."""
     for folder in ("submission", "results", "work"):
         shutil.rmtree(autograder / folder, ignore_errors=True)
@@ -72,7 +79,7 @@ def run(autograder, files, metadata=None, env=None):
     results = json.loads((autograder / "results" / "results.json").read_text())
     errors = [e.message for e in jsonschema.Draft202012Validator(SCHEMA).iter_errors(results)]
     assert errors == [], errors
-    assert "a2  Layers, forward and backward" in results["output"], results["output"][:500]
+    assert f"{assignment.id}  {assignment.title}" in results["output"], results["output"][:500]
     return results
 
 
@@ -144,3 +151,26 @@ def test_the_leaderboard_shows_a_task_metric_and_its_time():
     assert board == [{"name": "MNIST accuracy", "value": 98.12, "order": "desc"},
                      {"name": "MNIST seconds", "value": 13.2, "order": "asc"}]
     assert leaderboard({"extra_data": {"artifacts": {"mnist": {"error": "x"}}}}, ["mnist"]) == []
+
+
+def uploaded_files(assignment):
+    """What a student uploads for one assignment: the module files it writes or adds to."""
+    modules = list(assignment.modules) + list(assignment.functions)
+    if assignment.settings and "config" not in modules:
+        modules.append("config")
+    return {f"{module}.py": REFERENCE / f"{module}.py" for module in modules}
+
+
+@pytest.mark.parametrize("assignment", list(COURSE), ids=lambda a: a.id)
+def test_every_assignment_grades_its_files_and_its_notebook(assignment, tmp_path):
+    root = unpacked(assignment.id, tmp_path)
+    try:
+        results = run(root, uploaded_files(assignment), assignment=assignment)
+        assert full(results), [t["name"] for t in results["tests"]
+                               if t["score"] < t["max_score"]][:10]
+        notebook = SOURCE_NOTEBOOKS / assignment.id / f"{assignment.notebook}.ipynb"
+        results = run(root, {notebook.name: notebook}, assignment=assignment)
+        assert full(results), [t["name"] for t in results["tests"]
+                               if t["score"] < t["max_score"]][:10]
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
