@@ -338,14 +338,20 @@ def test_a_bad_hyperparams_entry_costs_only_its_task(tmp_path):
     assert "'adamw'" in moons["output"]
 
 
-@pytest.mark.slow
-def test_training_past_the_budget_is_stopped_and_scores_zero(tmp_path):
-    """A train that never ends: stopped at the XOR budget (10 s), 0 points with the reason."""
+def _train_that_never_returns(tmp_path):
+    """The reference with an endless loop at the top of train."""
     submission = copy_package(REFERENCE, tmp_path / "submission")
     replace_once(submission / "train.py",
                  "    rng = np.random.default_rng() if rng is None else rng\n"
                  "    update = getattr(optim, optimizer)",
                  "    while True:\n        pass\n    update = getattr(optim, optimizer)")
+    return submission
+
+
+@pytest.mark.slow
+def test_training_past_the_budget_is_stopped_and_scores_zero(tmp_path):
+    """A train that never ends: stopped at the XOR budget (10 s), 0 points with the reason."""
+    submission = _train_that_never_returns(tmp_path)
     started = time.perf_counter()
     status, results, process = grade(submission, tmp_path / "out", ["a5"],
                                      "-k", "task_accuracy and xor")
@@ -361,11 +367,7 @@ def test_training_past_the_budget_is_stopped_and_scores_zero(tmp_path):
 def test_a_train_that_never_returns_costs_one_budget_not_every_task(tmp_path):
     """After XOR's budget runs out in train, a tiny probe (one epoch on four points) does not
     finish either: moons and spirals then fail at once instead of spending 20 s and 30 s."""
-    submission = copy_package(REFERENCE, tmp_path / "submission")
-    replace_once(submission / "train.py",
-                 "    rng = np.random.default_rng() if rng is None else rng\n"
-                 "    update = getattr(optim, optimizer)",
-                 "    while True:\n        pass\n    update = getattr(optim, optimizer)")
+    submission = _train_that_never_returns(tmp_path)
     started = time.perf_counter()
     status, results, process = grade(submission, tmp_path / "out", ["a5"],
                                      "-k", "task_accuracy")
