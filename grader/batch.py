@@ -162,7 +162,7 @@ class ClassBatch:
     """
 
     def __init__(self, folder, out, only, args, jobs):
-        self.students = students_of(folder)
+        self.folder, self.students = folder, students_of(folder)
         self.out, self.only, self.args = out, only, args
         self.names = [s.name for s in self.students]
         self.rubric = load_rubric()
@@ -219,7 +219,7 @@ class ClassBatch:
         if self.args.report:
             from .report import write_class_report  # noqa: PLC0415
 
-            write_class_report(self.out, self.names)
+            write_class_report(self.out, self.names, class_folder=self.folder)
         print(f"graded {len(self.students)} submissions in "
               f"{time.perf_counter() - started:.1f} s; gradebook: {self.out / 'gradebook.csv'}")
         return EXIT_OK
