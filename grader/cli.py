@@ -42,6 +42,9 @@ def build_parser():
     grade.add_argument("--batch", action="store_true",
                        help="PATH holds one submission per subfolder")
     grade.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel (batch)")
+    grade.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                       help="with --batch: grade on the workers of this Dask scheduler (the "
+                            "cluster extra) instead of --jobs local processes")
     grade.add_argument("--report", action="store_true", help="write feedback.html too")
     grade.add_argument("--junit", action="store_true", help="write junit.xml too")
     grade.add_argument("--quiet", action="store_true", help="no per-check progress")
@@ -80,6 +83,9 @@ def main(argv=None):
     except RubricError as error:
         print(f"error: {error}", file=sys.stderr)
         _write_fault(out, f"the rubric is invalid: {error}", "grader-fault", args.batch)
+        return EXIT_USAGE
+    if args.scheduler and not args.batch:
+        print("error: --scheduler grades a class: it needs --batch", file=sys.stderr)
         return EXIT_USAGE
     if args.batch:
         if not path.is_dir():

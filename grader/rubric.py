@@ -92,6 +92,7 @@ class Rubric:
     late: dict = field(default_factory=lambda: dict(LATE_DEFAULTS))  # the late policy
     due: dict = field(default_factory=dict)  # assignment -> its due date (aware datetime)
     gradescope: dict = field(default_factory=lambda: dict(GRADESCOPE_DEFAULTS))
+    similarity: dict = field(default_factory=lambda: dict(SIMILARITY_DEFAULTS))  # the report
 
     def limits_for(self, assignment_id, task=None):
         """Limits of the workers of an assignment (or of one of its training tasks)."""
@@ -151,9 +152,11 @@ CHECK_KEYS = {"points", "visibility", "details"}
 TASK_KEYS = {"threshold", "partial_threshold", "partial_credit", "budget_seconds", "limits", "hint"}
 GRADING_KEYS = {"submission": {"budget_seconds"}, "limits": None, "visibility": {"default"},
                 "late": {"penalty_per_day", "max_days"}, "due": None,
-                "gradescope": {"provide", "require_sandbox", "leaderboard"}}
+                "gradescope": {"provide", "require_sandbox", "leaderboard"},
+                "similarity": {"threshold", "noise_tokens", "guarantee_tokens"}}
 LATE_DEFAULTS = {"penalty_per_day": 0.0, "max_days": 0}
 GRADESCOPE_DEFAULTS = {"provide": "reference", "require_sandbox": "uid", "leaderboard": []}
+SIMILARITY_DEFAULTS = {"threshold": 0.5, "noise_tokens": 25, "guarantee_tokens": 30}
 
 
 def _unknown(keys, known, where):
@@ -262,9 +265,16 @@ def load_rubric(directory=None):
                           f"tasks are {', '.join(COURSE.tasks)}")
     if gradescope["require_sandbox"] not in ("bwrap", "uid", "none"):
         raise RubricError("grading.toml [gradescope] require_sandbox: bwrap, uid or none")
+    similarity = dict(SIMILARITY_DEFAULTS, **grading.get("similarity", {}))
+    _fraction(similarity["threshold"], "grading.toml [similarity] threshold")
+    noise, guarantee = similarity["noise_tokens"], similarity["guarantee_tokens"]
+    if not (isinstance(noise, int) and isinstance(guarantee, int) and 1 <= noise <= guarantee):
+        raise RubricError("grading.toml [similarity]: noise_tokens and guarantee_tokens are "
+                          "whole numbers with 1 <= noise_tokens <= guarantee_tokens")
     return Rubric(budget_seconds=float(grading["submission"]["budget_seconds"]),
                   limits=_limits(grading.get("limits", {})), assignments=assignments,
-                  secrets=secrets, late=late, due=due, gradescope=gradescope)
+                  secrets=secrets, late=late, due=due, gradescope=gradescope,
+                  similarity=similarity)
 
 
 def main(argv=None):
