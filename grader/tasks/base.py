@@ -88,6 +88,11 @@ class Task:
     def check_history(self, run):
         """The training history's form and plausibility (CheckFailed if wrong)."""
 
+    def settings_schema(self):
+        """Its HYPERPARAMS entry's keys as rows (key, required, allowed, meaning): the bundle's
+        README lists them (authoring/rules.py); empty when the task documents none."""
+        return []
+
     def probe(self, job):
         """A tiny training run (seconds at most), to tell a call that hangs from a slow one.
 
