@@ -11,6 +11,7 @@ import csv
 import importlib.util
 import json
 import re
+import shutil
 import sys
 
 import numpy as np
@@ -18,6 +19,7 @@ import pytest
 from grading import (
     ALTERNATIVES,
     REFERENCE,
+    REPO_ROOT,
     STUBS,
     copy_package,
     defined_names,
@@ -346,3 +348,24 @@ def test_require_sandbox_refuses_to_grade_without_it(tmp_path, monkeypatch):
     assert "NO SANDBOX" in process.stderr and "refuses" in process.stderr
     results = json.loads((tmp_path / "results.json").read_text())
     assert results["extra_data"]["status"] == "no-sandbox" and results["score"] == 0
+
+
+def test_the_sandbox_banner_speaks_to_who_runs_the_grader(tmp_path):
+    """Without the hidden seeds (the student bundle's make check) a missing sandbox is
+    nothing for the student to act on: their own code on their own machine. With them,
+    the instructor reads what student code could reach. Neither reads pytest's tallies."""
+    rubric = tmp_path / "rubric"
+    shutil.copytree(REPO_ROOT / "grader" / "rubric", rubric)
+    (rubric / "secrets.toml").unlink()
+    seen = {}
+    for who, env in (("student", {"GRADER_RUBRIC": str(rubric)}), ("instructor", {})):
+        status, results, process = grade(STUBS, tmp_path / who, ["a1"],
+                                         env=dict(env, GRADER_SANDBOX="none"))
+        assert status == EXIT_OK, process.stderr
+        assert not re.search(r"\d+ (failed|passed|deselected)", process.stdout), process.stdout
+        seen[who] = (process.stdout, results["output"])
+    for text in seen["student"]:
+        assert "nothing for you to do" in text and "on your own machine" in text
+        assert "NO SANDBOX" not in text and "could read any file you can" not in text
+    for text in seen["instructor"]:
+        assert "NO SANDBOX" in text and "nothing for you to do" not in text
