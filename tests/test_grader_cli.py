@@ -369,3 +369,29 @@ def test_the_sandbox_banner_speaks_to_who_runs_the_grader(tmp_path):
         assert "NO SANDBOX" not in text and "could read any file you can" not in text
     for text in seen["instructor"]:
         assert "NO SANDBOX" in text and "nothing for you to do" not in text
+
+
+def test_a_training_task_says_where_it_stands_in_every_output_form(tmp_path):
+    """Passing, a task still says its metric beside the threshold and its time beside its
+    budget: in the terminal (not a TTY here), in results.json's output, in feedback.html."""
+    from grader.rubric import load_rubric  # noqa: PLC0415
+    from grader.tasks import TASKS  # noqa: PLC0415
+
+    status, results, process = grade(REFERENCE, tmp_path, ["a5"], "-k", "task_accuracy and xor",
+                                     "--report")
+    assert status == EXIT_OK, process.stderr
+    table = load_rubric().assignments["a5"].tasks["xor"]
+    (test,) = [t for t in results["tests"] if t["extra_data"]["check"] == "task_accuracy[xor]"]
+    assert test["score"] == test["max_score"] > 0
+    threshold = f"full credit from {TASKS['xor'].show_threshold(table['threshold'])}"
+    budget = f"of its {table['budget_seconds']:g} s budget"
+    seconds = results["extra_data"]["artifacts"]["xor"]["seconds"]
+    line = [x for x in process.stdout.splitlines() if "task_accuracy[xor]" in x]
+    assert len(line) == 1 and threshold in line[0] and budget in line[0]
+    assert f"computed for {seconds:.1f} s" in line[0]
+    assert test["output"].startswith("ok: ") and threshold in test["output"] \
+        and budget in test["output"]
+    html = (tmp_path / "feedback.html").read_text()
+    standing = re.search(r'<article class="task" id="task-xor">.*?<p class="standing">(.*?)</p>',
+                         html, re.S).group(1)
+    assert threshold in standing and budget in standing and "to spare" not in standing
