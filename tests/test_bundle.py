@@ -85,6 +85,10 @@ def test_stubs_score_zero_and_a_correct_submission_full(bundle, tmp_path):
     # One rubric, one score: the public subset says so, with the full grade's total beside it.
     from authoring.notebook_points import rubric_total  # noqa: PLC0415
 
+    # What the student reads: no pytest tallies, and the sandbox line worded for them.
+    assert not re.search(r"\d+ (failed|passed|deselected)", stubs["terminal"]), stubs["terminal"]
+    assert "the course grades what you hand in in its own sandbox" in stubs["terminal"]
+    assert "could read any file you can" not in stubs["terminal"] + stubs["output"]
     for a in ("a1", "a2", "a3", "a4"):
         totals = stubs["extra_data"]["assignments"][a]
         assert totals["max_score"] == pytest.approx(rubric_total(a, public_only=True))
@@ -170,6 +174,8 @@ def test_the_bundle_readme_is_the_generated_one(bundle):
     folder, _ = bundle
     assert (folder / "README.md").read_text() == student_readme()
     assert "## The rules" in student_readme() and "{rules}" not in student_readme()
+    package = (folder / "submission" / "__init__.py").read_text()
+    assert "reference" not in package.lower() and "Your solutions" in package
 
 
 def test_the_bundle_stubs_come_from_the_reference_not_from_student_stubs(tmp_path):

@@ -429,3 +429,24 @@ def test_knock_on_counts_failures_that_may_start_in_an_earlier_assignment():
     graded = [student(7, "failed"), student(10, "failed"), student(7, "passed")]
     counts = knock_on_counts(graded, {"a5": ["a1", "a2", "a3"]})
     assert counts == {("a5", "mlp_backward[b1-public]"): 1}
+
+
+def test_the_accuracy_axis_zooms_on_the_band_that_matters():
+    """MNIST's curve lives in 90-100%: the axis shows that band, not 0-100%; a curve that
+    climbs from chance keeps its climb; a first epoch far below is left out and named."""
+    from grader.report.plots import accuracy_axis  # noqa: PLC0415
+
+    mnist = [93.1, 96.4, 97.3, 97.9, 98.2, 98.4]
+    lower, below = accuracy_axis([mnist], [95.0, 90.0])
+    assert 85 <= lower < 90 and below is None
+    lower, below = accuracy_axis([mnist], [95.0])
+    assert 90 <= lower < min(mnist) and below is None
+    climbing = [34.0, 52.0, 71.0, 88.0, 95.0, 97.0]
+    lower, below = accuracy_axis([climbing], [95.0, 85.0])
+    assert lower < 34 and below is None
+    from_chance = [10.0, 80.0, 90.0, 95.0, 97.0, 98.0]
+    lower, below = accuracy_axis([from_chance], [95.0])
+    assert 70 <= lower < 80 and below == 10.0
+    lower, below = accuracy_axis([[50.0, 75.0, 100.0]], [100.0])
+    assert lower <= 50 and below is None
+    assert accuracy_axis([[3.0, 4.0, 5.0, 6.0, 7.0]], []) == (0.0, None)

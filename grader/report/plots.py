@@ -87,10 +87,10 @@ def accuracy_curve(history, threshold=None, partial_threshold=None, measured=Non
     """Train (and validation) accuracy per epoch, the thresholds dashed, the axis zoomed.
 
     The vertical axis shows the band that matters, from a little below the lowest of the
-    curve (its first epoch aside, when there are five or more), the thresholds and the
-    grader's measurement, up to 100%: on MNIST that is 90-100%, not 0-100% where 95% and
-    98% look alike. A first epoch below the band leaves the axis, and the axis label says
-    how low it went.
+    curve, the thresholds and the grader's measurement, up to 100%: on MNIST that is
+    90-100%, not 0-100% where 95% and 98% look alike. The first of five or more epochs is
+    left below the axis when it alone would more than double the band, and the axis label
+    then says how low it went.
 
     Args:
         history: {"train_acc": [...], "val_acc": [...] (optional)}, fractions in [0, 1].
@@ -140,12 +140,16 @@ def accuracy_axis(curves, marks):
     measurements that must stay on the axis.
     """
     finite = [[v for v in curve if math.isfinite(v)] for curve in curves]
-    later = [v for curve in finite for v in curve[1 if len(curve) >= 5 else 0:]]
     everything = [v for curve in finite for v in curve]
-    shown = later + [m for m in marks if math.isfinite(m)]
-    if not shown:
+    later = [v for curve in finite for v in curve[1 if len(curve) >= 5 else 0:]]
+    later += [m for m in marks if math.isfinite(m)]
+    if not later:
         return 0.0, None
-    low = max(0.0, min(shown))
+    low = min(later)
+    # The first epoch stays on the axis unless it alone would more than double the band.
+    if everything and 100 - min(everything) <= 2 * (100 - low):
+        low = min(low, min(everything))
+    low = max(0.0, low)
     lower = max(0.0, math.floor(low - 0.05 * (100 - low)))
     if lower <= 2:
         lower = 0.0
