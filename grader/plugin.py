@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from . import hints
-from .compare import CheckFailed
+from .compare import TERMS_PREFIX, CheckFailed
 from .course import COURSE
 from .oracle import FixtureMissing
 from .rubric import RubricError
@@ -388,6 +388,10 @@ class GraderPlugin:
                 where = _first_student_line(test["output"])
                 if where:
                     lines.append(f"        {where}")
+                terms = [line for line in test["output"].splitlines()[1:]
+                         if line.startswith(TERMS_PREFIX)]
+                if terms:
+                    lines.append(f"        {_cut(terms[0], 200)}")
                 if hint and test["extra_data"]["outcome"] != "not run":
                     lines.append(f"        hint: {_cut(hint, 240)}")
             for output, (count, lost) in unimportable.items():

@@ -395,3 +395,12 @@ def test_a_training_task_says_where_it_stands_in_every_output_form(tmp_path):
     standing = re.search(r'<article class="task" id="task-xor">.*?<p class="standing">(.*?)</p>',
                          html, re.S).group(1)
     assert threshold in standing and budget in standing and "to spare" not in standing
+    # Unwritten, the same task states its terms under the reason, in the terminal too.
+    status, results, process = grade(STUBS, tmp_path / "stubs", ["a5"], "-k",
+                                     "task_accuracy and xor")
+    assert status == EXIT_OK, process.stderr
+    lines = process.stdout.splitlines()
+    (at,) = [i for i, x in enumerate(lines) if "x task_accuracy[xor]" in x]
+    assert "is not implemented yet" in lines[at]
+    assert lines[at + 1].strip().startswith("the task's terms: training accuracy, " + threshold)
+    assert f"within {table['budget_seconds']:g} s of CPU time" in lines[at + 1]
