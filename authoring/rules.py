@@ -59,13 +59,19 @@ def tasks_section(rubric):
     rows += [_task_row(rubric, name) for name in COURSE.tasks]
     limits = rubric.limits
     threads = f"{limits.threads} BLAS thread" + ("s" if limits.threads != 1 else "")
+    on_test = [TASKS[n].title for n in COURSE.tasks if TASKS[n].measured_on == "test"]
+    on_training = [TASKS[n].title for n in COURSE.tasks if TASKS[n].measured_on != "test"]
+    where = []
+    if on_test:
+        where.append(f"on test data whose labels your code never receives ({', '.join(on_test)})")
+    if on_training:
+        where.append(f"on the training data, with the grader's own copy of its labels "
+                     f"({', '.join(on_training)})")
     return "\n".join([
         "### The graded training tasks", "",
         "The grader builds your network with your `init_params`, trains it with your `train` "
         "and your `config.HYPERPARAMS` entry of the task, predicts with your `predict`, and "
-        "measures the metric itself, on data whose labels your code never receives (the "
-        "test labels; for the tasks measured on the training data, the grader keeps its own "
-        "copy of them).", "",
+        f"measures the metric itself: {'; or '.join(where)}.", "",
         *rows, "",
         "**A time budget is CPU seconds**: the time your code computes (all its threads "
         "together) while `init_params`, `train` and `predict` run (one budget for the three), "
@@ -111,6 +117,24 @@ def _modules(assignment):
     return [f"`{m}.py`" for m in assignment.touches]
 
 
+WHEN_SHOWN = {"visible": "at once", "after_due_date": "after the due date",
+              "after_published": "once your instructor publishes the grades",
+              "hidden": "never (only their points count)"}
+
+
+def hidden_case_visibility(rubric):
+    """When Gradescope shows the hidden cases, in words, from the rubric's visibilities."""
+    seen = []
+    for assignment in COURSE:
+        entry = rubric.assignments[assignment.id].entry
+        for module in assignment.checks:
+            for name in collected_checks().get(module, []):
+                visibility = entry(name)["visibility"]
+                if is_hidden_case(name) and visibility not in seen:
+                    seen.append(visibility)
+    return " or ".join(WHEN_SHOWN[v] for v in seen) if seen else None
+
+
 def hand_in_section(rubric):
     rows = ["| assignment | the files to upload (Gradescope) | its notebook (nbgrader) |",
             "|---|---|---|"]
@@ -132,6 +156,11 @@ def hand_in_section(rubric):
         earlier = ("The modules of the earlier assignments it builds on are filled in with the "
                    "course's own when your upload lacks them, so a mistake in an earlier "
                    "assignment does not cost points again (if you upload them, yours are used).")
+    when = hidden_case_visibility(rubric)
+    shown = "Gradescope shows every check as the course grades it."
+    if when:
+        shown += (f" The hidden cases are shown {when}, without their inputs; while any is "
+                  "hidden, Gradescope hides the total too.")
     parts = [
         "### Handing in", "",
         "Your instructor uses Gradescope or nbgrader (or both); each assignment is handed in "
@@ -139,9 +168,7 @@ def hand_in_section(rubric):
         *rows, "",
         "**Gradescope**: one Gradescope assignment per course assignment. Upload its files "
         "from `submission/`, a zip of your `submission/` folder, or its notebook; anything "
-        f"else is ignored (and said so). {earlier} Gradescope shows every check as the course "
-        "grades it; the hidden cases appear after the due date (without their inputs), and "
-        "until then Gradescope hides the total.", "",
+        f"else is ignored (and said so). {earlier} {shown}", "",
         "**nbgrader** (JupyterHub): in the Assignments tab, *Fetch* the assignment, write "
         "your code in its notebook's `YOUR CODE HERE` cells, *Validate*, then *Submit*; from a "
         "terminal, `nbgrader fetch_assignment a2 --course COURSE` and `nbgrader submit a2 "

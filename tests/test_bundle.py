@@ -293,6 +293,19 @@ def test_the_readme_lists_the_settings_and_how_to_hand_in():
     assert "Gradescope" in readme and "nbgrader submit" in readme
 
 
+def test_the_readme_says_when_the_hidden_cases_show(tmp_path):
+    from authoring.rules import WHEN_SHOWN, hidden_case_visibility  # noqa: PLC0415
+    from grader.rubric import load_rubric  # noqa: PLC0415
+
+    before = student_readme(load_rubric())
+    assert f"The hidden cases are shown {hidden_case_visibility(load_rubric())}," in before
+    folder = _rubric_copy(tmp_path)
+    _edit(folder / "a2.toml", '"*-hidden]" = { visibility = "after_due_date", details = false }',
+          '"*-hidden]" = { visibility = "after_published", details = false }')
+    after = student_readme(load_rubric(folder))
+    assert WHEN_SHOWN["after_published"] in after and WHEN_SHOWN["after_published"] not in before
+
+
 def test_the_readme_says_what_provide_none_asks(tmp_path):
     from grader.rubric import load_rubric  # noqa: PLC0415
 
