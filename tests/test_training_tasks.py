@@ -155,6 +155,15 @@ def test_judge_accuracy_gives_partial_credit_with_the_numbers():
     assert failure.value.credit == 0 and failure.value.hint == table("spirals")["hint"]
 
 
+def test_a_passing_run_says_its_margin_and_its_time_against_the_budget():
+    spirals, terms = TASKS["spirals"], table("spirals")
+    run = finished_run(accuracy=0.99)
+    text = spirals.standing(run, terms)
+    assert f"training accuracy 99.00% (full credit from {100 * terms['threshold']:g}%: " \
+           f"{100 * (0.99 - terms['threshold']):.2f} points to spare)" in text
+    assert f"computed for 1.0 s of its {terms['budget_seconds']:g} s budget" in text
+
+
 def test_a_run_without_a_metric_still_states_the_tasks_terms():
     """A run that ended early (a wrong setting, an unwritten function) has no metric, but
     the student still reads what it had to reach and in what time, from the rubric."""

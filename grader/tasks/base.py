@@ -138,8 +138,12 @@ class Task:
     def standing(self, run, table):
         """Where a run stands: its metric against the threshold, its time against the budget."""
         sign = "<=" if self.lower_is_better else "from"
+        threshold = float(table["threshold"])
+        gap = abs(run.value - threshold)
+        margin = (f"{100 * gap:.2f} points to spare" if self.metric == "accuracy"
+                  else f"{gap:.4g} to spare") if gap > 1e-12 else "right on it"
         return (f"{self.measured_on} {self.metric} {self.show(run.value)} (full credit {sign} "
-                f"{self.show_threshold(table['threshold'])}); computed for {run.seconds:.1f} s "
+                f"{self.show_threshold(threshold)}: {margin}); computed for {run.seconds:.1f} s "
                 f"of its {float(table['budget_seconds']):g} s budget")
 
     def judge(self, run, table):
