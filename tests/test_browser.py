@@ -147,7 +147,7 @@ def test_feedback_groups_unwritten_functions_and_shows_training_margins(browser,
         assert f"full credit from {100 * threshold:g}%" in shown["metric"]
         assert f"{artifact['partial_credit']:g} of the points from " \
                f"{100 * artifact['partial_threshold']:g}%" in shown["metric"]
-        assert f"{100 * abs(value - threshold):.2f} points" in shown["metric"]
+        assert f"{100 * abs(value - threshold):.2f} percentage points" in shown["metric"]
         assert (shown["spare"], shown["short"]) == (value >= threshold, value < threshold)
         expected = ("passed" if value >= threshold else
                     "partial" if value >= artifact["partial_threshold"] else "failed")

@@ -160,7 +160,7 @@ def test_a_passing_run_says_its_margin_and_its_time_against_the_budget():
     run = finished_run(accuracy=0.99)
     text = spirals.standing(run, terms)
     assert f"training accuracy 99.00% (full credit from {100 * terms['threshold']:g}%: " \
-           f"{100 * (0.99 - terms['threshold']):.2f} points to spare)" in text
+           f"{100 * (0.99 - terms['threshold']):.2f} percentage points to spare)" in text
     assert f"computed for 1.0 s of its {terms['budget_seconds']:g} s budget" in text
 
 

@@ -402,7 +402,7 @@ def _standing(artifact):
     lines, outcome = [], None
     if value is not None and threshold is not None:
         gap = (threshold - value) if lower else (value - threshold)
-        unit = " points" if metric == "accuracy" else ""
+        unit = " percentage points" if metric == "accuracy" else ""
         size = f"{100 * abs(gap):.2f}" if metric == "accuracy" else f"{abs(gap):.4g}"
         if meets(threshold):
             outcome = "passed"

@@ -140,7 +140,7 @@ class Task:
         sign = "<=" if self.lower_is_better else "from"
         threshold = float(table["threshold"])
         gap = abs(run.value - threshold)
-        margin = (f"{100 * gap:.2f} points to spare" if self.metric == "accuracy"
+        margin = (f"{100 * gap:.2f} percentage points to spare" if self.metric == "accuracy"
                   else f"{gap:.4g} to spare") if gap > 1e-12 else "right on it"
         return (f"{self.measured_on} {self.metric} {self.show(run.value)} (full credit {sign} "
                 f"{self.show_threshold(threshold)}: {margin}); computed for {run.seconds:.1f} s "
