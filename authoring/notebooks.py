@@ -16,7 +16,11 @@ One notebook per assignment, assignments/source/<aN>/<name>.ipynb, built from:
   - authoring/notebook_checks/: the autograded test cells, visible and
     hidden, with expected values computed here from the reference and
     written into the cells as literals, and points that are the rubric's
-    (authoring/notebook_points.py: each cell carries checks of the grader).
+    (authoring/notebook_points.py: each cell carries checks of the grader);
+  - questions.toml: the written questions, each a markdown cell with its text
+    and a manually graded markdown answer cell (YOUR ANSWER HERE) worth the
+    rubric's [questions] points, after the exercise it names (`after`) or in
+    the notebook's last section.
 
 How a notebook stands alone. nbgrader hands out the notebook (and the
 files beside it), never the package, and the reference's modules import one
@@ -41,6 +45,7 @@ relies on them to rebuild the package (grader/notebooks.py):
     given-<module>    functions of an earlier module, provided
     setup             imports and the test helpers
     test-<function>[-<name>][-hidden]   autograded tests
+    answer-<aN>-q<K>  the answer to written question aN.qK (graded by hand)
 """
 
 import ast
@@ -55,10 +60,11 @@ import numpy as np
 
 import course_data
 from grader.course import COURSE
+from grader.questions import PLACEHOLDER, questions_of
 
 from .generated import generator_main
 from .notebook_checks import CHECKS
-from .notebook_points import cell_checks
+from .notebook_points import cell_checks, question_points
 from .regions import BEGIN_SOLUTION, END_SOLUTION, solution_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -414,6 +420,17 @@ def _test_cells(assignment, check, namespace, carried):
     return cells
 
 
+def _question_cells(question, points):
+    """A written question: its text, then the answer cell nbgrader grades by hand."""
+    worth = f"{points:g} point{'' if points == 1 else 's'}"
+    answer = _cell_metadata(question.cell_id, solution=True, grade=True, points=points)
+    answer["nnkit"] = {"question": question.id}
+    return [markdown_cell(f"### Question {question.id} ({worth})\n\n{question.text}\n\n"
+                          "Answer in the cell below, in a few sentences of your own; it is "
+                          "graded by hand."),
+            {"cell_type": "markdown", "metadata": answer, "source": PLACEHOLDER}]
+
+
 def _check_positions(assignment, checks, reference=REFERENCE):
     """(module, unit name) -> the checks to place right after that unit's cell.
 
@@ -453,6 +470,11 @@ def build_notebook(assignment, reference=REFERENCE, lessons=LESSONS):
                          f"exercises of {assignment.id} (it has {sorted(known)})")
     checks = CHECKS[assignment.id]
     carried = cell_checks(assignment.id, checks)
+    questions, points = questions_of(assignment.id), question_points(assignment.id)
+    misplaced = sorted({q.after for q in questions if q.after} - known)
+    if misplaced:
+        raise ValueError(f"questions.toml: {assignment.id}'s questions come after {misplaced}, "
+                         f"which are not exercises of {assignment.id} (it has {sorted(known)})")
     cells = [markdown_cell(text) for kind, _, text, _ in sections if kind == "intro"]
 
     extra = []
@@ -503,6 +525,9 @@ def build_notebook(assignment, reference=REFERENCE, lessons=LESSONS):
                                    _cell_metadata(f"{module}-{unit.name}", solution=True)))
             for check in placed.get((module, unit.name), []):
                 cells += _test_cells(assignment.id, check, namespace, carried)
+            for question in questions:
+                if question.after == unit.name:
+                    cells += _question_cells(question, points[question.id])
         if provided:
             cells.append(code_cell("\n\n".join(u.source.rstrip("\n") for u in provided),
                                    _cell_metadata(f"{module}-{provided[0].name}", locked=True)))
@@ -519,6 +544,13 @@ def build_notebook(assignment, reference=REFERENCE, lessons=LESSONS):
             "shows the points they earn (the grader trains them again, on hidden data too)."))
     for check in tasks:
         cells += _test_cells(assignment.id, check, namespace, carried)
+    last = [q for q in questions if not q.after]
+    if last:
+        cells.append(markdown_cell(
+            "## Written questions\n\nAbout your own results above: answer each in the cell "
+            "below it."))
+    for question in last:
+        cells += _question_cells(question, points[question.id])
     for kind, _, text, _ in sections:
         if kind == "end":
             cells.append(markdown_cell(text))
