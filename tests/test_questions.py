@@ -259,3 +259,11 @@ def test_a_hostile_answers_md_is_a_note_never_a_crash_and_never_followed(tmp_pat
     assert report["assignments"]["a1"] == {"answered": [], "missing": ["a1.q1", "a1.q2"]}
     assert words in report["note"]
     assert json.loads(json.dumps(report)) == report  # it goes into results.json as it is
+
+
+def test_the_bundle_ships_answers_md_and_the_questions_its_grader_reads(tmp_path):
+    from authoring.bundle import build_bundle  # noqa: PLC0415
+
+    bundle = build_bundle(tmp_path)
+    assert (bundle / "submission" / "answers.md").read_text() == answers_template()
+    assert (bundle / "questions.toml").read_bytes() == (ROOT / "questions.toml").read_bytes()
