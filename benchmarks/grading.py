@@ -4,8 +4,9 @@ Both run the real command line (`python -m grader grade ...`) in a child
 process, exactly as an instructor would, and read the timing the grader
 writes into results.json (extra_data.timing). While a grading runs, a sampler
 looks at the sandboxed workers in /proc to confirm that their BLAS thread
-count is the one the batch runner chose (cores // jobs): two jobs with two
-BLAS threads each would oversubscribe a 2-core machine.
+count is the one the batch runner chose (the rubric's `threads`, at most
+cores // jobs): two jobs with two BLAS threads each would oversubscribe a
+2-core machine.
 """
 
 import json
@@ -17,6 +18,9 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+from grader.batch import worker_threads
+from grader.rubric import load_rubric
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -176,7 +180,6 @@ def batch_throughput(copies, jobs_list=(1, 2), only=None):
     Returns:
         {jobs: {"wall", "per_minute", "threads_expected", "workers"}}.
     """
-    cores = os.cpu_count() or 1
     results = {}
     with tempfile.TemporaryDirectory(prefix="nnkit-bench-batch-") as scratch:
         folder = Path(scratch) / "submissions"
@@ -194,7 +197,8 @@ def batch_throughput(copies, jobs_list=(1, 2), only=None):
             scores = [_score(out / submission.name / "results.json")
                       for submission in sorted(folder.iterdir())]
             results[jobs] = {"wall": wall, "per_minute": 60.0 * copies / wall,
-                             "threads_expected": max(1, cores // jobs), "workers": workers,
+                             "threads_expected": worker_threads(load_rubric(), jobs),
+                             "workers": workers,
                              "all_complete": statuses == ["complete"] * copies,
                              # a copy of the reference must score every point of a real rubric:
                              # otherwise the run measured something else (a broken checkout)

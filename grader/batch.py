@@ -41,6 +41,12 @@ START_MARGIN_SECONDS = 120  # a child's bound: its budget, this, and the report'
 EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED = 0, 2, 130
 
 
+
+def worker_threads(rubric, jobs):
+    """BLAS threads each worker gets when `jobs` students are graded at once: the rubric's
+    `threads`, but never more than the machine's cores shared among the jobs."""
+    return max(1, min(rubric.limits.threads, (os.cpu_count() or 1) // jobs))
+
 def kit_fingerprint(root=KIT_ROOT):
     """sha256 of every file a grade depends on besides the submission."""
     digest = hashlib.sha256()
@@ -95,7 +101,7 @@ def grade_batch(folder, out, only, args):
     names = [s.name for s in students]
     jobs = max(1, args.jobs)
     rubric = load_rubric()
-    threads = max(1, min(rubric.limits.threads, (os.cpu_count() or 1) // jobs))
+    threads = worker_threads(rubric, jobs)
     bound = child_bound(rubric, args.budget, args.report)
     kit = kit_fingerprint()
     options = {"only": only, "keyword": args.keyword, "budget": args.budget}

@@ -4,7 +4,8 @@ No assertion here is about speed (timings on a shared machine are noise); they
 check that every section runs, reports what it measured, and that what it
 measures is the right thing: the FLOP count of an epoch, the split of grading
 time, the epochs train() really made, and the BLAS threads the batch grader
-gives its workers (cores // jobs: two jobs must not oversubscribe two cores).
+gives its workers (the rubric's threads, at most cores // jobs: two jobs must not
+oversubscribe two cores).
 """
 
 import json
@@ -16,6 +17,8 @@ import numpy as np
 import pytest
 
 from benchmarks import grading, training
+from grader.batch import worker_threads
+from grader.rubric import load_rubric
 from tests.conftest import REPO_ROOT
 
 
@@ -94,11 +97,12 @@ def test_quick_benchmark_runs_every_section_and_writes_its_report(tmp_path):
     assert grade["score"] == grade["max_score"] > 0  # the reference scores every point
     assert grade["student"] + grade["isolation"] + grade["grader"] == pytest.approx(grade["wall"])
 
-    cores = os.cpu_count() or 1
+    rubric = load_rubric()
     for jobs, run in results["batch"]["runs"].items():
         assert run["all_complete"] and run["all_full_marks"], run
         workers = run["workers"]
         assert workers["workers_seen"] > 0, f"no worker seen with --jobs {jobs}"
-        # The batch runner's thread choice reaches the sandboxed worker's environment.
-        assert workers["blas_env"] == [str(max(1, cores // int(jobs)))], (jobs, workers)
+        # The batch runner's thread choice (the rubric's, shared among the jobs) reaches the
+        # sandboxed worker's environment.
+        assert workers["blas_env"] == [str(worker_threads(rubric, int(jobs)))], (jobs, workers)
     assert [row["ok"] for row in results["targets"]] == [None] * len(results["targets"])

@@ -10,7 +10,7 @@ on purpose after their deadlines). authoring/giveaways.py is the detector.
 
 import pytest
 
-from authoring.giveaways import giveaways, normalise, solution_lines, student_cells, stub_files
+from authoring.giveaways import giveaways, normalise, solution_lines, stub_files, student_cells
 from grader.course import COURSE
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
@@ -57,5 +57,6 @@ def test_no_solution_line_in_the_student_stubs():
 
 def test_docstring_statements_of_a_result_are_found():
     solutions = {normalise("(softmax(logits) - y_onehot) / N"): ("losses", "")}
-    assert giveaways("    dlogits: shape and dtype of logits: (softmax(z) - onehot) / N.", solutions)
+    assert giveaways("    dlogits: shape and dtype of logits: (softmax(z) - onehot) / N.",
+                     solutions)
     assert giveaways("        dx: shape (N, D) = (softmax(a) - b) / c", solutions)

@@ -6,11 +6,18 @@ attack). CI runs as root with bubblewrap installed, so the full sandbox is under
 test there; `make security-report` prints the same results as a table.
 """
 
+import importlib
 import os
+import sys
+from pathlib import Path
 
+import numpy as np
 import pytest
 
+import course_data
 from grader.sandbox.isolation import sandbox_mode
+from tests.conftest import REPO_ROOT
+from tests.hostile.closed_form import HIDDEN, build_closed_form_submission
 from tests.hostile.corpus import ATTACKS
 from tests.hostile.runner import run_attack
 
@@ -48,3 +55,29 @@ def test_reference_still_scores_everything_on_a1_a2(reference_run):
         totals = results["extra_data"]["assignments"][assignment]
         assert totals["max_score"] > 0
         assert totals["score"] == totals["max_score"], assignment
+
+
+def test_the_closed_form_attack_would_earn_points_without_the_update_rule_check(tmp_path):
+    """The least-squares network is a real threat: on the public data it reaches the tasks'
+    thresholds (so its 0 in the corpus comes from the learning-rate-0 evidence, not from
+    an attack too weak to matter)."""
+    build_closed_form_submission(Path(REPO_ROOT) / "reference", tmp_path / "closed_form_attack")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        network = importlib.import_module("closed_form_attack.network")
+        train = importlib.import_module("closed_form_attack.train")
+    finally:
+        sys.path.remove(str(tmp_path))
+
+    def fitted_accuracy(task, X, y, X_test, y_test, classes):
+        params = network.init_params([X.shape[1], *HIDDEN[task], classes], "he",
+                                     np.random.default_rng(0), np.float64)
+        train.train(params, X, y, epochs=1, batch_size=32)
+        return np.mean(network.predict(params, X_test, "relu") == y_test)
+
+    X, y = course_data.xor_data()
+    assert fitted_accuracy("xor", X, y, X, y, 2) == 1.0
+    X, y, X_test, y_test = course_data.moons_data(2000, noise=0.2, random_state=0)
+    assert fitted_accuracy("moons", X, y, X_test, y_test, 2) >= 0.90  # partial credit
+    X, y = course_data.spiral_data(100, 3, seed=0)
+    assert fitted_accuracy("spirals", X, y, X, y, 3) >= 0.95  # full credit

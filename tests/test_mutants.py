@@ -65,7 +65,7 @@ def test_apply_refuses_text_that_is_absent():
 def test_apply_refuses_text_found_more_than_once_in_the_function():
     source = (mutation.REFERENCE / "layers.py").read_text()
     with pytest.raises(mutation.MutantError, match="occurs 2 times"):
-        mutation.mutate_source(source, _mutant(find="dout @ W.T"))  # docstring and code
+        mutation.mutate_source(source, _mutant(find="= dout"))  # the dx and the db lines
 
 
 def test_apply_looks_only_inside_the_named_function():

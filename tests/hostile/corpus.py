@@ -812,6 +812,16 @@ def _stored_weights(folder, repo):
     shutil.rmtree(folder)
     build_stored_weights_submission(repo / "reference", folder)
 
+
+def _closed_form(folder, repo):
+    """A network whose last layer is solved by least squares, its hidden layers left random."""
+    import shutil  # noqa: PLC0415
+
+    from .closed_form import build_closed_form_submission  # noqa: PLC0415
+
+    shutil.rmtree(folder)
+    build_closed_form_submission(repo / "reference", folder)
+
 TRUSTED_SIDE = [
     Attack("link_to_the_reference",
            "replace every module by a symbolic link to the kit's reference/ module of the same "
@@ -834,6 +844,10 @@ TRUSTED_SIDE = [
            "ship networks trained elsewhere on the public data (XOR, moons, spirals, MNIST) and "
            "load them in train when the data's shape gives the task away; an honest history",
            {}, only="a5,a6", keyword="task_", craft=_stored_weights, bound_seconds=240),
+    Attack("closed_form_fit",
+           "fit the last layer by NumPy's least squares on a wide layer of random ReLU "
+           "features: no minibatch, loss or update rule; an honest history",
+           {}, only="a5", keyword="task_", craft=_closed_form, bound_seconds=180),
     Attack("too_many_and_too_large",
            "5,000 files, a 3 MB module, a FIFO (reading it would block), a name with a newline",
            {}, only="a1,a2", keyword="not hidden", craft=_too_many_and_too_large,

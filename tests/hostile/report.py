@@ -30,7 +30,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     attacks = [BY_NAME[name] for name in args.attacks.split(",")] if args.attacks else ATTACKS
     print(f"Sandbox: {sandbox_description()}\n")
-    header = f"{'attack':<22} {'awarded':>8} {'deserved':>8} {'time':>7} {'bound':>6}  verdict"
+    width = max(len(attack.name) for attack in attacks)
+    header = f"{'attack':<{width}} {'awarded':>8} {'deserved':>8} {'time':>7} {'bound':>6}  verdict"
     print(header)
     print("-" * len(header))
     started = time.perf_counter()
@@ -41,7 +42,7 @@ def main(argv=None):
             outcome = run_attack(attack, root / attack.name)
             verdict = "ok" if outcome.ok else "FAIL: " + "; ".join(outcome.problems)
             failures += not outcome.ok
-            print(f"{attack.name:<22} {outcome.awarded:8.2f} {outcome.deserved:8.2f} "
+            print(f"{attack.name:<{width}} {outcome.awarded:8.2f} {outcome.deserved:8.2f} "
                   f"{outcome.seconds:6.1f}s {outcome.bound_seconds:5.0f}s  {verdict[:400]}",
                   flush=True)
     print(f"\n{len(attacks)} attacks in {time.perf_counter() - started:.0f} s; "

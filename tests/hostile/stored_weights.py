@@ -1,4 +1,5 @@
-"""The stored-weights attack: networks trained elsewhere, shipped in the submission, loaded by train.
+"""The stored-weights attack: networks trained elsewhere, shipped in the submission, loaded
+by train.
 
 A submission whose own training does not work ships, inside a module, the
 weights of networks trained elsewhere on the public data (here by the
