@@ -267,3 +267,12 @@ def test_the_bundle_ships_answers_md_and_the_questions_its_grader_reads(tmp_path
     bundle = build_bundle(tmp_path)
     assert (bundle / "submission" / "answers.md").read_text() == answers_template()
     assert (bundle / "questions.toml").read_bytes() == (ROOT / "questions.toml").read_bytes()
+
+
+def test_a_changed_answers_md_is_graded_again_in_a_resumed_batch(tmp_path):
+    from grader.batch import submission_fingerprint  # noqa: PLC0415
+
+    folder = _submission(tmp_path, answers_template())
+    blank = submission_fingerprint(folder)
+    (folder / "answers.md").write_text(_answered(answers_template(), "a1.q1", "Because."))
+    assert submission_fingerprint(folder) != blank
