@@ -276,3 +276,14 @@ def test_a_changed_answers_md_is_graded_again_in_a_resumed_batch(tmp_path):
     blank = submission_fingerprint(folder)
     (folder / "answers.md").write_text(_answered(answers_template(), "a1.q1", "Because."))
     assert submission_fingerprint(folder) != blank
+
+
+def test_feedback_html_lists_the_missing_answers_and_never_shows_the_file(tmp_path):
+    from grader.report.feedback import render_feedback  # noqa: PLC0415
+
+    folder = _submission(tmp_path, "### a3.q1\n<script>alert(1)</script>\n")
+    report = read_answers(folder, ["a3"])
+    page = render_feedback({"score": 0, "tests": [], "extra_data": {"written_answers": report}})
+    assert "written answers: 1 of 2 for a3 (missing: a3.q2)" in page
+    assert "alert(1)" not in page
+    assert "Written answers" not in render_feedback({"score": 0, "tests": [], "extra_data": {}})
