@@ -10,8 +10,9 @@ so the two gradebooks agree cell by cell, and the full notebook is out of the
 rubric's total. Assignment 1 also checks the feedback (no hidden test shows),
 the audit of deleted and edited test cells, the late penalty from the rubric,
 that the isolated grader's scores can be written into nbgrader's gradebook, and
-that the written questions reach nbgrader's manual grading: worth the rubric's
-points, waiting for a grader where the student answered, 0 where they did not.
+that the written questions reach nbgrader's manual grading: released without the
+source's model answers, worth the rubric's points, waiting for a grader where the
+student answered, 0 where they did not.
 """
 
 import csv
@@ -25,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from authoring.notebook_points import notebook_total, question_points, rubric_total
+from authoring.notebooks import model_answers
 from grader.course import COURSE
 from grader.questions import PLACEHOLDER, questions_of
 
@@ -75,16 +77,6 @@ def _mistaken(notebook, assignment):
     return notebook
 
 
-def _answered(notebook):
-    """Every written question answered: the answer cells no longer hold the placeholder."""
-    for cell in notebook["cells"]:
-        question = cell["metadata"].get("nnkit", {}).get("question")
-        if question:
-            assert "".join(cell["source"]) == PLACEHOLDER
-            cell["source"] = [f"My answer to {question}: floats are rarely exactly 0.\n"]
-    return notebook
-
-
 def _tampered(notebook):
     """A test cell deleted and another emptied: nbgrader must put both back, and say so."""
     cells = [c for c in notebook["cells"]
@@ -129,9 +121,8 @@ def graded(request, tmp_path_factory):
     _nbgrader(course, "generate_assignment", a, "--force")
     source = json.loads((course / "source" / a / name).read_text())
     released = json.loads((course / "release" / a / name).read_text())
-    # a1's reference student answers the written questions too (the others leave them).
-    full = _answered(json.loads(json.dumps(source))) if a == "a1" else source
-    students = {"full": full, "blank": released}
+    # The source holds the model answers: its student answers the written questions too.
+    students = {"full": source, "blank": released}
     if a in MISTAKES:
         students["mistaken"] = _mistaken(json.loads(json.dumps(source)), a)
     if a == "a1":
@@ -226,6 +217,9 @@ def test_the_written_questions_reach_nbgraders_manual_grading(graded):
     for cell in answer_cells.values():
         assert cell["cell_type"] == "markdown" and "".join(cell["source"]) == PLACEHOLDER
         assert cell["metadata"]["nbgrader"]["solution"] and cell["metadata"]["nbgrader"]["grade"]
+    released_text = json.dumps(released)
+    for question in questions_of("a1"):  # the source's model answers stay in the source
+        assert model_answers()[question.id].splitlines()[0] not in released_text
     answered = _question_grades(course, "a1", "full")
     assert answered == {cell: (None, points[cell], True) for cell in points}
     blank = _question_grades(course, "a1", "blank")

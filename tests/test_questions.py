@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 
 from authoring import stubs
+from authoring.giveaways import student_cells
 from authoring.notebook_points import question_points
+from authoring.notebooks import model_answers
+from authoring.regions import BEGIN_SOLUTION, END_SOLUTION
 from grader.answers import MAX_ANSWERS_BYTES, read_answers, summary_line
 from grader.course import COURSE, CourseError
 from grader.questions import (
@@ -55,7 +58,7 @@ def test_every_question_is_a_manually_graded_answer_cell_of_its_notebook(assignm
                if c["metadata"].get("nnkit", {}).get("question")}
     questions = questions_of(assignment.id)
     assert sorted(answers) == sorted(q.cell_id for q in questions)
-    points = question_points(assignment.id)
+    points, models = question_points(assignment.id), model_answers()
     for question in questions:
         index, cell = answers[question.cell_id]
         nbgrader = cell["metadata"]["nbgrader"]
@@ -63,11 +66,30 @@ def test_every_question_is_a_manually_graded_answer_cell_of_its_notebook(assignm
         assert nbgrader["solution"] is True and nbgrader["grade"] is True
         assert nbgrader["locked"] is False and nbgrader["task"] is False
         assert nbgrader["points"] == points[question.id]
-        assert "".join(cell["source"]) == PLACEHOLDER
+        # The model answer, in the solution region nbgrader's release replaces.
+        assert "".join(cell["source"]) == f"{BEGIN_SOLUTION}\n{models[question.id]}\n{END_SOLUTION}"
         assert cell["metadata"]["nnkit"] == {"question": question.id}
         asked = "".join(cells[index - 1]["source"])
         assert question.id in asked and question.text in asked  # the text right above
         assert "nbgrader" not in cells[index - 1]["metadata"]
+
+
+def test_every_question_has_a_model_answer_that_students_never_receive():
+    models = model_answers()
+    assert sorted(models) == sorted(ALL_IDS) and all(models.values())
+    received = [text for a in COURSE
+                for _, text in student_cells(SOURCE / a.id / f"{a.notebook}.ipynb")]
+    received += [(stubs.STUBS / "answers.md").read_text(), (ROOT / "questions.toml").read_text()]
+    for answer in models.values():
+        first_line = answer.splitlines()[0]
+        assert not any(first_line in text for text in received), first_line
+
+
+def test_a_model_answer_to_no_question_is_refused(tmp_path):
+    path = tmp_path / "model_answers.toml"
+    path.write_text('"a1.q9" = "an answer"\n')
+    with pytest.raises(ValueError, match="a1.q9"):
+        model_answers(path)
 
 
 def test_a_question_closes_the_section_it_names_or_the_notebook():
