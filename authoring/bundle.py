@@ -10,6 +10,7 @@ The bundle holds:
                        hidden seeds the grader deselects the hidden cases
     course_data/       the data loaders (the kit's own package, shipped once)
     course.toml        the course manifest the grader reads
+    questions.toml     the written questions (submission/answers.md holds them too)
     Makefile           make install, make check, make check A=a2
     README.md          for students
     requirements.txt
@@ -159,6 +160,7 @@ def build_bundle(out, root=ROOT):
     shutil.copytree(root / "grader", bundle / "grader", ignore=_ignore)
     shutil.copytree(root / "course_data", bundle / "course_data", ignore=_ignore)
     shutil.copy2(root / "course.toml", bundle / "course.toml")
+    shutil.copy2(root / "questions.toml", bundle / "questions.toml")
     (bundle / "Makefile").write_text(STUDENT_MAKEFILE)
     # The rules of the rubric the bundle ships (its grader reads that one too).
     (bundle / "README.md").write_text(student_readme(load_rubric(root / "grader" / "rubric")))

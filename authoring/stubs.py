@@ -1,5 +1,9 @@
 """Generate `student_stubs/` from `reference/` (`make stubs`, or `--check` in tests).
 
+Each module of the reference becomes its stub, and the written questions
+(questions.toml) become answers.md, where students of the Python route write
+their answers (grader/questions.py: the format, grader/answers.py: its reading).
+
 Usage:
     python -m authoring.stubs            # write student_stubs/
     python -m authoring.stubs --check    # exit 1 and list the stale files
@@ -7,6 +11,9 @@ Usage:
 
 import sys
 from pathlib import Path
+
+from grader.answers import ANSWERS_FILE
+from grader.questions import answers_template
 
 from .generated import generator_main
 from .regions import stub_text
@@ -36,6 +43,7 @@ def expected_stubs(reference=REFERENCE):
         files[path.name] = stub_text(path.read_text(), where=str(path))
     if "__init__.py" in files:
         files["__init__.py"] = PACKAGE_INIT
+    files[ANSWERS_FILE] = answers_template()
     return files
 
 

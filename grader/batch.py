@@ -32,14 +32,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from .answers import ANSWERS_FILE, MAX_ANSWERS_BYTES
 from .gradebook import read_results, write_gradebook
 from .reading import MAX_FILE_BYTES, MAX_NOTEBOOK_BYTES, Unreadable, read_text, walk
 from .rubric import load_rubric
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
 # What a grade depends on besides the submission: when one changes, everyone is graded again.
-KIT_FILES = ("course.toml", "grader/**/*.py", "grader/rubric/*.toml", "reference/*.py",
-             "course_data/*.py")
+KIT_FILES = ("course.toml", "questions.toml", "grader/**/*.py", "grader/rubric/*.toml",
+             "reference/*.py", "course_data/*.py")
 START_MARGIN_SECONDS = 120  # a child's bound: its budget, this, and the report's seconds
 EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED = 0, 2, 130
 
@@ -61,7 +62,7 @@ def kit_fingerprint(root=KIT_ROOT):
 
 
 def submission_fingerprint(path):
-    """sha256 of what grading reads from a submission (its .py files and notebooks)."""
+    """sha256 of what grading reads from a submission (its .py files, notebooks, answers.md)."""
     digest = hashlib.sha256()
     try:
         found = walk(path)
@@ -74,6 +75,11 @@ def submission_fingerprint(path):
         except Unreadable as error:
             text = f"unreadable: {error}"
         digest.update(str(source.relative_to(path)).encode() + b"\0" + text.encode() + b"\0")
+    try:  # the written answers: a student who adds one is graded again (its report changes)
+        answers = read_text(Path(path) / ANSWERS_FILE, MAX_ANSWERS_BYTES, found)
+    except Unreadable as error:
+        answers = f"unreadable: {error}"
+    digest.update(ANSWERS_FILE.encode() + b"\0" + answers.encode())
     return digest.hexdigest()
 
 

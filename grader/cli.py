@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from .answers import read_answers
 from .batch import grade_batch, kit_fingerprint, submission_fingerprint
 from .course import COURSE
 from .oracle import Oracle
@@ -163,7 +164,7 @@ def grade_one(path, out, only, args):
                           data_dir=prepare_worker_data(), slot=args.slot,
                           progress=None if args.quiet else _progress_printer(),
                           refusal=refusal, notes=problems, fingerprint=fingerprint,
-                          name=path.resolve().name)
+                          name=path.resolve().name, answers=read_answers(path, only))
     from .report.experiments import ASSIGNMENT as EXPERIMENTS  # noqa: PLC0415
 
     if args.report and EXPERIMENTS in only:  # the report's experiments use that assignment's code

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from . import hints
+from .answers import summary_line as answers_line
 from .compare import TERMS_PREFIX, CheckFailed
 from .course import COURSE
 from .oracle import FixtureMissing
@@ -55,7 +56,7 @@ class GraderPlugin:
 
     def __init__(self, submission, rubric, oracle, results_path=None, data_dir=None,
                  slot=0, echo=True, progress=None, refusal=None, notes=(), fingerprint=None,
-                 name=None):
+                 name=None, answers=None):
         self.submission = Path(submission)
         self.name = name or self.submission.name  # what the student handed in, for reports
         # (status, reason) when the submission is not graded at all (it cannot be read,
@@ -63,6 +64,7 @@ class GraderPlugin:
         self.refusal = refusal
         self.notes = list(notes)  # what reading the submission noticed (links, bad cells)
         self.fingerprint = fingerprint  # what was graded, by whom (batch.py: skip if unchanged)
+        self.answers = answers  # which written answers answers.md holds (answers.py), or None
         self.rubric = rubric
         self.oracle = oracle
         self.results_path = Path(results_path) if results_path else None
@@ -298,6 +300,7 @@ class GraderPlugin:
                 if self.session else [],
                 "notes": self.notes,
                 "trouble": trouble_of(tests, self.session),
+                **({"written_answers": self.answers} if self.answers else {}),
             },
         }
 
@@ -347,6 +350,8 @@ class GraderPlugin:
             totals = data["extra_data"]["assignments"][a]
             lines.append(f"{a}  {totals['title']:<44} "
                          f"{totals['score']:6.2f} / {totals['max_score']:g}" + _public_note(totals))
+            if answers_line(self.answers, a):
+                lines.append(f"    {answers_line(self.answers, a)}")
             weak = [b for b in self.rubric.assignments[a].builds_on
                     if b in data["extra_data"]["assignments"]
                     and data["extra_data"]["assignments"][b]["score"]

@@ -184,7 +184,8 @@ def test_the_bundle_stubs_come_from_the_reference_not_from_student_stubs(tmp_pat
     for folder in ("reference", "grader", "student_stubs", "course_data"):
         shutil.copytree(ROOT / folder, root / folder,
                         ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy2(ROOT / "course.toml", root / "course.toml")
+    for manifest in ("course.toml", "questions.toml"):
+        shutil.copy2(ROOT / manifest, root / manifest)
     shutil.copy2(root / "reference" / "layers.py", root / "student_stubs" / "layers.py")
     bundle = build_bundle(tmp_path / "dist", root=root)
     shipped = (bundle / "submission" / "layers.py").read_text()
@@ -197,7 +198,8 @@ def test_the_bundle_refuses_stale_fixtures(tmp_path):
     for folder in ("reference", "grader", "student_stubs", "course_data"):
         shutil.copytree(ROOT / folder, root / folder,
                         ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy2(ROOT / "course.toml", root / "course.toml")
+    for manifest in ("course.toml", "questions.toml"):
+        shutil.copy2(ROOT / manifest, root / manifest)
     with open(root / "reference" / "layers.py", "a") as f:
         f.write("\n# an edit after the fixtures were recorded\n")
     with pytest.raises(RuntimeError, match="make fixtures"):

@@ -16,6 +16,7 @@ import datetime
 import json
 from pathlib import Path
 
+from ..answers import summary_line as answers_line
 from ..course import COURSE
 from ..plugin import HIDDEN_DETAILS, IMPORT_FAILED, NOT_IMPLEMENTED
 from ..tasks import TASKS as TASK_REGISTRY
@@ -58,7 +59,7 @@ def render_feedback(results):
     if extra.get("failure"):
         body.append(f'<div class="banner" role="alert"><strong>Grading did not finish.</strong> '
                     f"{text(extra['failure'])}</div>")
-    body += [_summary(extra, tests), _checks(extra, tests),
+    body += [_summary(extra, tests), _written_answers(extra), _checks(extra, tests),
              _training(extra.get("artifacts") or {}, tests),
              _experiments((extra.get("artifacts") or {}).get("experiments"), tests),
              _about(results), "</main>",
@@ -155,6 +156,18 @@ def _summary(extra, tests):
             '<th class="bar-cell">progress</th><th class="num">points</th>'
             '<th class="num">%</th></tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table></section>")
+
+
+def _written_answers(extra):
+    """One line per assignment: which written answers answers.md holds (graded by hand)."""
+    report = extra.get("written_answers")
+    lines = [answers_line(report, a) for a in (report or {}).get("assignments", {})]
+    if not any(lines):
+        return ""
+    items = "".join(f"<li>{text(line)}</li>" for line in lines if line)
+    return ('<section id="written-answers"><h2>Written answers</h2>'
+            '<p class="lead">Your answers in answers.md are read by your instructor, not '
+            f"scored by the grader.</p><ul>{items}</ul></section>")
 
 
 def _checks(extra, tests):
