@@ -513,7 +513,9 @@ def _limit_lines(batch):
 
 
 def _duration(hours):
-    return f"{hours:.1f} h" if hours >= 1 else f"{60 * hours:.0f} min"
+    if hours >= 1:
+        return f"{hours:.1f} h"
+    return f"{60 * hours:.0f} min" if hours >= 1 / 60 else f"{3600 * hours:.0f} s"
 
 
 if __name__ == "__main__":
