@@ -27,12 +27,14 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .answers import ANSWERS_FILE, MAX_ANSWERS_BYTES
+from .class_cache import make_folder as make_cache_folder
 from .gradebook import read_results, write_gradebook
 from .reading import MAX_FILE_BYTES, MAX_NOTEBOOK_BYTES, Unreadable, read_text, walk
 from .rubric import load_rubric
@@ -107,11 +109,18 @@ def child_options(args):
             "require_sandbox": getattr(args, "require_sandbox", None)}
 
 
-def child_command(submission, target, slot, threads, fingerprint, options):
-    """The command that grades one student of a batch, in a process of its own."""
+def child_command(submission, target, slot, threads, fingerprint, options, class_cache=None):
+    """The command that grades one student of a batch, in a process of its own.
+
+    Args:
+        class_cache: the class's cache folder (class_cache.py): the data sets its
+            students share, built by the first that needs them.
+    """
     command = [sys.executable, "-m", "grader", "grade", str(submission), "--out", str(target),
                "--quiet", "--slot", str(slot), "--threads", str(threads),
                "--fingerprint", json.dumps(fingerprint)]
+    if class_cache is not None:
+        command += ["--class-cache", str(class_cache)]
     for flag, key in (("--only", "only"), ("-k", "keyword"), ("--budget", "budget"),
                       ("--provide", "provide")):
         if options.get(key):
@@ -177,6 +186,18 @@ class ClassBatch:
         self.kit = kit_fingerprint()
         self.options = child_options(args)
         self.statuses, self.seconds, self.lock = {}, {}, threading.Lock()
+        self._scratch = None
+
+    def class_cache(self):
+        """The class's cache folder (class_cache.py), made on first use, removed by close()."""
+        with self.lock:
+            if self._scratch is None:
+                self._scratch = tempfile.TemporaryDirectory(prefix="nnkit-class-")
+            return make_cache_folder(self._scratch.name)
+
+    def close(self):
+        if self._scratch is not None:
+            self._scratch.cleanup()
 
     def fingerprint(self, student):
         """What the student's results are made from (resume compares it)."""
@@ -259,7 +280,7 @@ def grade_batch(folder, out, only, args):
         if batch.keep_unchanged(student, fingerprint):
             return
         command = child_command(student, out / student.name, index % jobs, batch.threads,
-                                fingerprint, batch.options)
+                                fingerprint, batch.options, class_cache=batch.class_cache())
 
         def register(process):
             with batch.lock:
@@ -291,8 +312,10 @@ def grade_batch(folder, out, only, args):
             for process in running.values():
                 _kill(process)
         pool.shutdown(wait=True, cancel_futures=True)
+        batch.close()
         return batch.interrupted()
     pool.shutdown(wait=True)
+    batch.close()
     return batch.done(started)
 
 

@@ -27,14 +27,17 @@ Nothing else in the grader imports this module, or Dask: the local batch
 needs neither.
 """
 
+import atexit
 import hashlib
 import itertools
 import json
 import os
 import re
+import shutil
 import stat
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -48,6 +51,7 @@ from .batch import (
     run_child,
     worker_threads,
 )
+from .class_cache import make_folder as make_cache_folder
 from .reading import (
     MAX_FILE_BYTES,
     MAX_NOTEBOOK_BYTES,
@@ -67,6 +71,7 @@ MAX_LOG_CHARACTERS = 2**20  # the end of a child's log is kept
 EXIT_NO_CLUSTER = 3  # the scheduler cannot be reached or has no worker
 
 _SLOTS = itertools.count()
+_CACHE_LOCK = threading.Lock()
 _SCHEMA = Path(__file__).resolve().parent / "schema" / "results.schema.json"
 
 
@@ -304,7 +309,7 @@ def grade_submission(name, files, fingerprint, options):
         threads = worker_threads(rubric, cores)
         bound = child_bound(rubric, options.get("budget"), options.get("report"))
         command = child_command(submission, target, next(_SLOTS) % cores, threads,
-                                fingerprint, options)
+                                fingerprint, options, class_cache=_worker_class_cache())
         started = time.perf_counter()
         returncode, log, over_bound = run_child(command, threads, bound, die_with_parent=True)
         return {"results": _read_optional(target / "results.json", MAX_RESULTS_BYTES),
@@ -342,6 +347,21 @@ def _read_optional(path, limit):
         return path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
+
+
+_CLASS_CACHE = []
+
+
+def _worker_class_cache():
+    """This worker process's class cache folder (class_cache.py): made on its first student,
+    shared by every student it grades (entries are keyed by the kit and the hidden seeds),
+    removed when the worker exits."""
+    with _CACHE_LOCK:
+        if not _CLASS_CACHE:
+            scratch = tempfile.mkdtemp(prefix="nnkit-class-worker-")
+            atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+            _CLASS_CACHE.append(make_cache_folder(scratch))
+        return _CLASS_CACHE[0]
 
 
 def _worker():
