@@ -82,8 +82,9 @@ STUDENT_README = """\
 Your code goes in `submission/`: one module per assignment, each function
 with its docstring and a `# YOUR CODE HERE` / `raise NotImplementedError()`
 to replace. The data sets (XOR, moons, spirals, MNIST, ...) come from the
-`course_data` package (`from course_data import load_mnist`); it is not an
-exercise, and `make install` installs it.
+`course_data` package (`from course_data import load_mnist`), the folder
+beside `submission/`: it is not an exercise, and it imports when Python runs
+from this folder (as `make check` does).
 
 {assignment_table}
 

@@ -167,8 +167,9 @@ def hand_in_section(rubric):
         "on its own.", "",
         *rows, "",
         "**Gradescope**: one Gradescope assignment per course assignment. Upload its files "
-        "from `submission/`, a zip of your `submission/` folder, or its notebook; anything "
-        f"else is ignored (and said so). {earlier} {shown}", "",
+        "from `submission/` and your `answers.md` (the written answers), a zip of your "
+        "`submission/` folder (it holds both), or its notebook; anything else is ignored "
+        f"(and said so). {earlier} {shown}", "",
         "**nbgrader** (JupyterHub): in the Assignments tab, *Fetch* the assignment, write "
         "your code in its notebook's `YOUR CODE HERE` cells, *Validate*, then *Submit*; from a "
         "terminal, `nbgrader fetch_assignment a2 --course COURSE` and `nbgrader submit a2 "
@@ -188,14 +189,19 @@ def hand_in_section(rubric):
 
 
 def totals_section(rubric):
-    rows = ["| assignment | `make check` (public points) | the course's grade and the notebook "
-            "(with the hidden cases) |", "|---|---|---|"]
-    public_sum = full_sum = 0.0
+    rows = ["| assignment | `make check` (public points) | the course's grade (with the hidden "
+            "cases) | written questions (by hand) |", "|---|---|---|---|"]
+    public_sum = full_sum = written_sum = 0.0
     for assignment in COURSE:
         public, full = assignment_points(rubric, assignment.id)
+        questions = rubric.assignments[assignment.id].questions
+        written = round(sum(float(p) for p in questions.values()), 4)
         public_sum, full_sum = public_sum + public, full_sum + full
-        rows.append(f"| {assignment.id} {assignment.title} | {public:g} | {full:g} |")
-    rows.append(f"| all | {round(public_sum, 4):g} | {round(full_sum, 4):g} |")
+        written_sum += written
+        rows.append(f"| {assignment.id} {assignment.title} | {public:g} | {full:g} | "
+                    f"{len(questions)} questions, {written:g} |")
+    rows.append(f"| all | {round(public_sum, 4):g} | {round(full_sum, 4):g} | "
+                f"{round(written_sum, 4):g} |")
     return "\n".join([
         "### What each total means", "",
         "The same rubric gives all three totals:", "",
@@ -207,17 +213,49 @@ def totals_section(rubric):
         "the same. A public case pays only when its hidden counterpart passes too, so code "
         "that special-cases the public inputs earns nothing from them; a function that "
         "follows its docstring passes both.",
-        "- **A notebook** (nbgrader) is out of the same z: each test cell is worth the points "
-        "of the checks it carries (the visible cells the public cases, the hidden cells the "
-        "hidden ones). A cell is all or nothing where the grader pays each check, so a "
-        "partly right function can score differently in the two.", "",
+        "- **A notebook** (nbgrader) is out of the same z plus its written questions: each "
+        "test cell is worth the points of the checks it carries (the visible cells the public "
+        "cases, the hidden cells the hidden ones), and each answer cell the question's "
+        "points. A test cell pays all its points or none, where the grader pays check by "
+        "check, so a partly right function can score differently in the two.",
+        "- **The written questions** (`submission/answers.md`, or the notebook's answer "
+        "cells) are graded by hand: `make check` and Gradescope only say which answers are "
+        "missing, and their points are not in x, y or z.", "",
         *rows,
+    ])
+
+
+def imports_section(rubric):
+    """What student code may import, and the limits every call runs under."""
+    policies = {}
+    for assignment in COURSE:
+        allowed = rubric.assignments[assignment.id].imports
+        allowed = tuple(allowed if allowed is not None else rubric.limits.imports or ())
+        policies.setdefault(allowed, []).append(assignment.id)
+    lines = []
+    for allowed, ids in policies.items():
+        names = ", ".join(f"`{name}`" for name in allowed)
+        lines.append(f"- {', '.join(ids)}: the standard library, `course_data`"
+                     + (f" and {names}" if names else "") + ";")
+    limits = rubric.limits
+    return "\n".join([
+        "### What your code may import, and its limits", "",
+        "From scratch means from scratch. Your modules may import only:", "",
+        *lines, "",
+        "A module that imports anything else (SciPy, scikit-learn, PyTorch, ...) costs the "
+        "checks that load it, with the rule named; `.venv` has more installed for the checker "
+        "itself, which does not make it allowed.", "",
+        f"Every call of your code runs under limits: {limits.call_seconds:g} CPU seconds a "
+        f"call unless a task's budget says otherwise, {limits.memory_bytes // 2**20:g} MB of "
+        f"memory, and {rubric.budget_seconds:g} CPU seconds for a whole submission. A check "
+        "of a property (float32 kept, inputs unchanged) pays only when the values are right "
+        "too, so one wrong formula can cost several lines.",
     ])
 
 
 def rules_markdown(rubric=None):
     """The README's "The rules" section, from `rubric` (default: load_rubric())."""
     rubric = rubric or load_rubric()
-    sections = [totals_section(rubric), tasks_section(rubric), settings_section(),
-                hand_in_section(rubric)]
+    sections = [totals_section(rubric), imports_section(rubric), tasks_section(rubric),
+                settings_section(), hand_in_section(rubric)]
     return "## The rules\n\n" + "\n\n".join(s for s in sections if s) + "\n"

@@ -319,3 +319,27 @@ def test_the_readme_says_what_provide_none_asks(tmp_path):
     readme = student_readme(load_rubric(folder))
     assert "Upload the modules of the earlier assignments it builds on too" in readme
     assert "Upload the modules of the earlier assignments" not in student_readme(load_rubric())
+
+
+def test_the_readme_tells_the_written_questions_and_the_import_policy_of_the_rubric(tmp_path):
+    """Each assignment's written questions and their points, and what its code may import,
+    are the rubric's: edit the rubric and the README follows."""
+    from authoring.notebook_points import question_points  # noqa: PLC0415
+    from grader.course import COURSE  # noqa: PLC0415
+    from grader.rubric import load_rubric  # noqa: PLC0415
+
+    readme = student_readme()
+    for assignment in COURSE:
+        points = question_points(assignment.id)
+        line = next(line for line in readme.splitlines()
+                    if line.startswith(f"| {assignment.id} {assignment.title} |")
+                    and "questions" in line)
+        assert line.endswith(f"| {len(points)} questions, {sum(points.values()):g} |"), line
+    assert "answers.md" in readme.split("### Handing in")[1]
+    assert "the standard library, `course_data` and `numpy`" in readme
+    folder = _rubric_copy(tmp_path)
+    _edit(folder / "a2.toml", '"a2.q1" = 1', '"a2.q1" = 2.5')
+    _edit(folder / "a3.toml", 'imports = ["numpy"]', 'imports = ["numpy", "scipy"]')
+    after = student_readme(load_rubric(folder))
+    assert f"| 3 questions, {sum(question_points('a2').values()) + 1.5:g} |" in after
+    assert "- a3: the standard library, `course_data` and `numpy`, `scipy`;" in after
