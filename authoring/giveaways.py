@@ -32,9 +32,13 @@ from pathlib import Path
 
 import tomllib
 
+from grader.questions import PLACEHOLDER
+
 from .regions import BEGIN_SOLUTION, END_SOLUTION, stub_text
 
 ROOT = Path(__file__).resolve().parent.parent
+# A markdown answer's solution region: nbgrader's release puts YOUR ANSWER HERE in its place.
+SOLUTION_REGION = re.compile(re.escape(BEGIN_SOLUTION) + r".*?" + re.escape(END_SOLUTION), re.S)
 MIN_TOKENS = 7
 ARITHMETIC = {"@", "*", "/", "+", "-", "**", "//"}
 # Names kept as they are: what a student finds in NumPy's documentation anyway.
@@ -167,6 +171,8 @@ def student_cells(notebook_path):
             continue
         if meta.get("solution") and cell["cell_type"] == "code":
             source = stub_text(source, meta.get("grade_id", "cell"))
+        elif meta.get("solution"):  # a written answer: the release replaces its model answer
+            source = SOLUTION_REGION.sub(PLACEHOLDER, source)
         yield meta.get("grade_id") or cell["cell_type"], source
 
 

@@ -29,8 +29,8 @@ from pathlib import Path
 from grader.course import COURSE
 
 ROOT = Path(__file__).resolve().parent.parent
-KIT = ("course.toml", "pyproject.toml", "Makefile", "README.md", "course_data", "grader",
-       "reference")
+KIT = ("course.toml", "questions.toml", "pyproject.toml", "Makefile", "README.md", "course_data",
+       "grader", "reference")
 SKIP = {"__pycache__", ".pytest_cache"}
 
 SETUP = """\

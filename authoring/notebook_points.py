@@ -18,6 +18,11 @@ output of a function (`linear_backward-dW`) `linear_backward[dW-...]`; a task's 
 check, the most specific pattern wins (one that starts with the check's own name
 before one that names a parameter, then the one with more literal
 characters); a tie is an error, and so is a check no cell carries (tests/test_notebook_points.py).
+
+The written questions (questions.toml) carry no check: each is a manually graded
+answer cell worth its points in the rubric's [questions], so a notebook is out of
+the grader's total plus its questions' (`notebook_total`), and nbgrader's manual
+grading gives those points by hand.
 """
 
 import subprocess
@@ -140,3 +145,13 @@ def rubric_total(assignment_id, public_only=False):
     """The grader's total points of an assignment (public cases only: what make check counts)."""
     return round(sum(p for _, p, hidden in grader_checks(assignment_id)
                      if not (public_only and hidden)), 4)
+
+
+def question_points(assignment_id):
+    """{question id: points} of an assignment's written questions: the rubric's [questions]."""
+    return dict(load_rubric().assignments[assignment_id].questions)
+
+
+def notebook_total(assignment_id):
+    """A notebook's total: the grader's checks and the written questions graded by hand."""
+    return round(rubric_total(assignment_id) + sum(question_points(assignment_id).values()), 4)

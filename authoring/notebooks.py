@@ -16,7 +16,12 @@ One notebook per assignment, assignments/source/<aN>/<name>.ipynb, built from:
   - authoring/notebook_checks/: the autograded test cells, visible and
     hidden, with expected values computed here from the reference and
     written into the cells as literals, and points that are the rubric's
-    (authoring/notebook_points.py: each cell carries checks of the grader).
+    (authoring/notebook_points.py: each cell carries checks of the grader);
+  - questions.toml: the written questions, each a markdown cell with its text
+    and a manually graded markdown answer cell worth the rubric's [questions]
+    points, after the exercise it names (`after`) or in the notebook's last
+    section; the answer cell holds authoring/model_answers.toml's model answer
+    in a solution region, which the release turns into YOUR ANSWER HERE.
 
 How a notebook stands alone. nbgrader hands out the notebook (and the
 files beside it), never the package, and the reference's modules import one
@@ -41,6 +46,7 @@ relies on them to rebuild the package (grader/notebooks.py):
     given-<module>    functions of an earlier module, provided
     setup             imports and the test helpers
     test-<function>[-<name>][-hidden]   autograded tests
+    answer-<aN>-q<K>  the answer to written question aN.qK (graded by hand)
 """
 
 import ast
@@ -53,17 +59,24 @@ from pathlib import Path
 
 import numpy as np
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
 import course_data
 from grader.course import COURSE
+from grader.questions import PLACEHOLDER, questions_of
 
 from .generated import generator_main
 from .notebook_checks import CHECKS
-from .notebook_points import cell_checks
+from .notebook_points import cell_checks, question_points
 from .regions import BEGIN_SOLUTION, END_SOLUTION, solution_text
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference"
 LESSONS = Path(__file__).resolve().parent / "lessons"
+MODEL_ANSWERS = Path(__file__).resolve().parent / "model_answers.toml"
 COURSE_DIR = ROOT / "assignments"
 SOURCE = COURSE_DIR / "source"
 
@@ -414,6 +427,34 @@ def _test_cells(assignment, check, namespace, carried):
     return cells
 
 
+def model_answers(path=MODEL_ANSWERS):
+    """{question id: the model answer} (instructors' side: only source notebooks hold it)."""
+    with open(path, "rb") as f:
+        answers = tomllib.load(f)
+    asked = {q.id for a in COURSE for q in questions_of(a.id)}
+    unknown = sorted(set(answers) - asked)
+    if unknown:
+        raise ValueError(f"{path.name}: {unknown} are no questions of questions.toml")
+    return {k: str(v).strip() for k, v in answers.items()}
+
+
+def _question_cells(question, points, model_answer=None):
+    """A written question: its text, then the answer cell nbgrader grades by hand.
+
+    The source's answer cell holds the model answer inside a solution region,
+    which nbgrader's release (ClearSolutions) replaces by YOUR ANSWER HERE.
+    """
+    worth = f"{points:g} point{'' if points == 1 else 's'}"
+    answer = _cell_metadata(question.cell_id, solution=True, grade=True, points=points)
+    answer["nnkit"] = {"question": question.id}
+    source = (f"{BEGIN_SOLUTION}\n{model_answer}\n{END_SOLUTION}" if model_answer
+              else PLACEHOLDER)
+    return [markdown_cell(f"### Question {question.id} ({worth})\n\n{question.text}\n\n"
+                          "Answer in the cell below, in a few sentences of your own; it is "
+                          "graded by hand."),
+            {"cell_type": "markdown", "metadata": answer, "source": source}]
+
+
 def _check_positions(assignment, checks, reference=REFERENCE):
     """(module, unit name) -> the checks to place right after that unit's cell.
 
@@ -453,6 +494,12 @@ def build_notebook(assignment, reference=REFERENCE, lessons=LESSONS):
                          f"exercises of {assignment.id} (it has {sorted(known)})")
     checks = CHECKS[assignment.id]
     carried = cell_checks(assignment.id, checks)
+    questions, points = questions_of(assignment.id), question_points(assignment.id)
+    models = model_answers()
+    misplaced = sorted({q.after for q in questions if q.after} - known)
+    if misplaced:
+        raise ValueError(f"questions.toml: {assignment.id}'s questions come after {misplaced}, "
+                         f"which are not exercises of {assignment.id} (it has {sorted(known)})")
     cells = [markdown_cell(text) for kind, _, text, _ in sections if kind == "intro"]
 
     extra = []
@@ -503,6 +550,10 @@ def build_notebook(assignment, reference=REFERENCE, lessons=LESSONS):
                                    _cell_metadata(f"{module}-{unit.name}", solution=True)))
             for check in placed.get((module, unit.name), []):
                 cells += _test_cells(assignment.id, check, namespace, carried)
+            for question in questions:
+                if question.after == unit.name:
+                    cells += _question_cells(question, points[question.id],
+                                             models.get(question.id))
         if provided:
             cells.append(code_cell("\n\n".join(u.source.rstrip("\n") for u in provided),
                                    _cell_metadata(f"{module}-{provided[0].name}", locked=True)))
@@ -519,6 +570,13 @@ def build_notebook(assignment, reference=REFERENCE, lessons=LESSONS):
             "shows the points they earn (the grader trains them again, on hidden data too)."))
     for check in tasks:
         cells += _test_cells(assignment.id, check, namespace, carried)
+    last = [q for q in questions if not q.after]
+    if last:
+        cells.append(markdown_cell(
+            "## Written questions\n\nAbout your own results above: answer each in the cell "
+            "below it."))
+    for question in last:
+        cells += _question_cells(question, points[question.id], models.get(question.id))
     for kind, _, text, _ in sections:
         if kind == "end":
             cells.append(markdown_cell(text))

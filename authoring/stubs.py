@@ -1,5 +1,9 @@
 """Generate `student_stubs/` from `reference/` (`make stubs`, or `--check` in tests).
 
+Each module of the reference becomes its stub, and the written questions
+(questions.toml) become answers.md, where students of the Python route write
+their answers (grader/questions.py: the format, grader/answers.py: its reading).
+
 Usage:
     python -m authoring.stubs            # write student_stubs/
     python -m authoring.stubs --check    # exit 1 and list the stale files
@@ -7,6 +11,9 @@ Usage:
 
 import sys
 from pathlib import Path
+
+from grader.answers import ANSWERS_FILE
+from grader.questions import answers_template
 
 from .generated import generator_main
 from .regions import stub_text
@@ -16,11 +23,27 @@ REFERENCE = ROOT / "reference"
 STUBS = ROOT / "student_stubs"
 
 
+# The package's own docstring speaks to the student: the reference's says what the
+# reference is (the course's solution), which a student's copy is not.
+PACKAGE_INIT = '''"""Your solutions to the course "Neural Networks from Scratch in NumPy".
+
+One module per assignment: write each function where it says `# YOUR CODE HERE`,
+following its docstring. Import one of your modules from another only with a
+relative import (`from .layers import linear_forward`), so that the package works
+under any folder name. The grader imports each module by its own name, so leave
+this file as it is: a name re-exported here is not what it grades.
+"""
+'''
+
+
 def expected_stubs(reference=REFERENCE):
     """Map file name -> the text its stub must have."""
     files = {}
     for path in sorted(reference.glob("*.py")):
         files[path.name] = stub_text(path.read_text(), where=str(path))
+    if "__init__.py" in files:
+        files["__init__.py"] = PACKAGE_INIT
+    files[ANSWERS_FILE] = answers_template()
     return files
 
 

@@ -10,8 +10,10 @@ Sections (all by default):
               the time to reach 97%.
   grade   (4) wall time to grade the reference completely, split into student
               code, isolation overhead and the grader's own work.
-  batch   (5) batch grading throughput with --jobs 1 and --jobs 2, and the BLAS
-              threads the workers actually got.
+  batch   (5) batch grading throughput with --jobs 1 and --jobs 2 and through a
+              local Dask cluster (2 workers), the BLAS threads the workers actually
+              got, against the limit set by the students' own CPU seconds; what a
+              class of 1,000 would take on N machines of this size.
 
 It prints a Markdown report and, for a full run, writes it to
 benchmarks/RESULTS.md. --quick runs every section at a tiny size (a few
@@ -47,6 +49,11 @@ TARGET_MNIST_ACCURACY = 0.975
 TARGET_GRADE_SECONDS = 45.0
 TARGET_ISOLATION_SHARE = 0.15
 TARGET_BATCH_SPEEDUP = 1.8
+TARGET_GRADER_SHARE = 0.10  # issue 21: the grader's own work in a reference grade
+TARGET_SHARE_OF_LIMIT = 0.90  # issue 21: a batch against the students' own CPU seconds
+TARGET_DASK_TO_LOCAL = 0.90  # issue 21: the Dask cluster on this machine within 10% of the pool
+CLASS_SIZE = 1000
+MACHINES = (1, 2, 4, 10)
 
 
 def build_parser():
@@ -203,8 +210,36 @@ def run_batch_section(args):
     copies = args.copies or (2 if args.quick else 4)
     only, missing = _assignments_to_grade(args)
     runs = grading.batch_throughput(copies, only=only)
-    return {"copies": copies, "only": only, "missing": missing, "runs": runs,
-            "speedup": runs[2]["per_minute"] / runs[1]["per_minute"]}
+    dask = runs.pop("dask")
+    return {"copies": copies, "only": only, "missing": missing, "runs": runs, "dask": dask,
+            "speedup": runs[2]["per_minute"] / runs[1]["per_minute"],
+            **throughput_against_limit(runs, dask, os.cpu_count() or 1)}
+
+
+def throughput_against_limit(runs, dask, cores):
+    """The limit the students' own compute sets, each run's share of it, and a class's time.
+
+    The limit: the cores divided by the CPU seconds of the worker processes per
+    submission (the mean over every run, local and Dask, that measured it). The
+    estimate for a class of CLASS_SIZE on N machines uses the best throughput measured.
+    """
+    from benchmarks import grading  # noqa: PLC0415
+
+    measured = [run for run in [*runs.values(), dask] if "error" not in run]
+    cpu = sum(run["cpu_seconds"] for run in measured) / len(measured)
+    limit = grading.throughput_limit(cpu, cores)
+    share = {str(key): run["per_minute"] / limit for key, run in runs.items()}
+    if "error" not in dask:
+        share["dask"] = dask["per_minute"] / limit
+    best = max(run["per_minute"] for run in measured)
+    return {"cores": cores, "cpu_seconds": cpu, "limit_per_minute": limit,
+            "share_of_limit": share, "best_per_minute": best,
+            "dask_to_local": (dask["per_minute"] / runs[max(runs)]["per_minute"]
+                              if "error" not in dask else None),
+            "class_size": CLASS_SIZE,
+            "class_hours": {str(n): grading.class_hours(best, CLASS_SIZE, n) for n in MACHINES},
+            "class_hours_at_limit": {str(n): grading.class_hours(limit, CLASS_SIZE, n)
+                                     for n in MACHINES}}
 
 
 def _mnist_train(samples):
@@ -288,12 +323,24 @@ def judge(results):
         share = grade["isolation"] / grade["wall"]
         add("isolation overhead share of that", f"{100 * share:.0f}%",
             f"<= {100 * TARGET_ISOLATION_SHARE:.0f}%", share <= TARGET_ISOLATION_SHARE)
+        own = grade["in_batch"]["grader"] / grade["in_batch"]["wall"]
+        add("the grader's own share of that (a batch's later students)", f"{100 * own:.0f}%",
+            f"<= {100 * TARGET_GRADER_SHARE:.0f}%", own <= TARGET_GRADER_SHARE)
     batch = results.get("batch")
     if batch:
         valid = all(run["all_full_marks"] for run in batch["runs"].values())
         add("batch throughput, --jobs 2 / --jobs 1",
             f"x{batch['speedup']:.2f}" + ("" if valid else " (INVALID: a copy lost points)"),
             f">= x{TARGET_BATCH_SPEEDUP}", batch["speedup"] >= TARGET_BATCH_SPEEDUP and valid)
+        jobs = max(batch["runs"])
+        share = batch["share_of_limit"][str(jobs)]
+        add(f"batch throughput, --jobs {jobs} / the students' own CPU limit",
+            f"{100 * share:.0f}%", f">= {100 * TARGET_SHARE_OF_LIMIT:.0f}%",
+            share >= TARGET_SHARE_OF_LIMIT and valid)
+        ratio = batch["dask_to_local"]
+        add(f"local Dask cluster / --jobs {jobs}",
+            f"{ratio:.2f}" if ratio is not None else "Dask not installed",
+            f">= {TARGET_DASK_TO_LOCAL}", ratio >= TARGET_DASK_TO_LOCAL if ratio else None)
     return rows
 
 
@@ -391,12 +438,25 @@ def _grade_lines(grade):
             f"| isolation: starting workers and moving arrays | {share(grade['isolation'])} |",
             f"| the grader's own work (start-up, pytest, expected values, comparisons) | "
             f"{share(grade['grader'])} |",
-            f"| of which: a fresh Python importing the grader | {share(grade['startup'])} |", "",
+            f"| of which: a fresh Python importing the grader | {share(grade['startup'])} |",
+            "| a grading process that grades no check (start-up, pytest, results.json) | "
+            f"{grade['process_startup']:.2f} s |", ""] + _in_batch_lines(grade) + [
             "Slowest checks: " + "; ".join(f"{name} {seconds:.1f} s"
                                            for name, seconds in grade["slowest_checks"]) + ".", "",
             "A worker's own start-up (bubblewrap, Python, importing NumPy and the submission) "
             "happens inside the first call it answers, so it is counted under isolation, not "
             "under starting workers (results.json has no separate figure for it)."]
+
+
+def _in_batch_lines(grade):
+    """The same grading as every student of a class but the first sees it (the data sets the
+    class shares already built: grader/class_cache.py)."""
+    again = grade["in_batch"]
+    wall = again["wall"]
+    return [f"Graded again as a batch's later students are (the class's data sets already "
+            f"built, `--class-cache`): **{wall:.1f} s** wall; student code "
+            f"{again['student']:.2f} s, isolation {again['isolation']:.2f} s, the grader's own "
+            f"work {again['grader']:.2f} s ({100 * again['grader'] / wall:.0f}%).", ""]
 
 
 def _missing_note(missing):
@@ -421,7 +481,41 @@ def _batch_lines(batch):
                      f"{'yes' if run['all_complete'] else '**no**'}, "
                      f"{'yes' if run['all_full_marks'] else '**no**'} |")
     lines += ["", f"Speed-up from one job to two: x{batch['speedup']:.2f}."]
+    return lines + _limit_lines(batch)
+
+
+def _limit_lines(batch):
+    dask = batch["dask"]
+    lines = ["", "### Against the limit the students' own code sets", "",
+             f"The worker processes spent {batch['cpu_seconds']:.2f} CPU seconds per submission "
+             f"(results.json, extra_data.timing.cpu_seconds); {batch['cores']} cores can grade "
+             f"at most **{batch['limit_per_minute']:.1f} submissions per minute** that way.", "",
+             "| how | submissions per minute | share of the limit |", "|---|---|---|"]
+    for jobs, run in sorted(batch["runs"].items()):
+        lines.append(f"| local, --jobs {jobs} | {run['per_minute']:.1f} | "
+                     f"{100 * batch['share_of_limit'][str(jobs)]:.0f}% |")
+    if "error" in dask:
+        lines.append(f"| local Dask cluster | not measured: {dask['error']} | |")
+    else:
+        complete = "" if dask["all_complete"] and dask["all_full_marks"] else " (**INVALID**)"
+        lines.append(f"| local Dask cluster, {dask['dask_workers']} single-threaded workers "
+                     f"(`--scheduler`){complete} | {dask['per_minute']:.1f} | "
+                     f"{100 * batch['share_of_limit']['dask']:.0f}% |")
+    hours = ", ".join(f"{n} machine{'s' if n != '1' else ''}: {_duration(h)}"
+                      for n, h in batch["class_hours"].items())
+    at_limit = ", ".join(f"{n}: {_duration(h)}" for n, h in batch["class_hours_at_limit"].items())
+    lines += ["", f"**A class of {batch['class_size']:,}** (assignments {batch['only']}) at the "
+              f"best rate measured ({batch['best_per_minute']:.1f} a minute a machine), on N "
+              f"machines of this size: {hours}; at the limit: {at_limit}. This assumes the "
+              "machines add up, as a Dask cluster's workers do while its scheduler is not the "
+              "bottleneck (not measured beyond one machine)."]
     return lines
+
+
+def _duration(hours):
+    if hours >= 1:
+        return f"{hours:.1f} h"
+    return f"{60 * hours:.0f} min" if hours >= 1 / 60 else f"{3600 * hours:.0f} s"
 
 
 if __name__ == "__main__":

@@ -120,25 +120,59 @@ def gradable_assignments():
 
 
 def grade_reference(only=None):
-    """Grade the reference once, completely (or only the given assignments).
+    """Grade the reference completely (or only the given assignments), as the first student
+    of a class and then as every other one.
+
+    Both gradings get one class cache folder (grader/class_cache.py), as a batch's
+    children do: the first builds the data sets every student shares (as a single
+    grading does), the second reads them.
 
     Returns:
         dict: "wall" (seconds, process start to exit), "score", "max_score",
-        "student", "isolation", "grader" (seconds, see split_grading_time),
-        the raw "timing" of results.json and the "workers" sampler summary.
+        "student", "isolation", "grader" (seconds, see split_grading_time) of the
+        first, the raw "timing" of its results.json and the "workers" sampler
+        summary; "in_batch", the same split of the second grading.
     """
-    with tempfile.TemporaryDirectory(prefix="nnkit-bench-") as out:
-        arguments = ["grade", "reference", "--out", out, "--quiet"]
-        if only:
-            arguments += ["--only", only]
-        wall, workers, _ = _run_grader(arguments)
-        results = json.loads((Path(out) / "results.json").read_text())
+    from grader.class_cache import make_folder  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory(prefix="nnkit-bench-") as scratch:
+        cache = make_folder(scratch)
+        first = _grade_reference_once(only, Path(scratch) / "first", cache)
+        second = _grade_reference_once(only, Path(scratch) / "second", cache)
+    return {**first, "in_batch": {key: second[key] for key in
+                                  ("wall", "score", "student", "isolation", "grader")}}
+
+
+def _grade_reference_once(only, out, cache):
+    arguments = ["grade", "reference", "--out", str(out), "--quiet", "--class-cache", str(cache)]
+    if only:
+        arguments += ["--only", only]
+    wall, workers, _ = _run_grader(arguments)
+    results = json.loads((out / "results.json").read_text())
     timing = results["extra_data"].get("timing", {})
     slowest = sorted(results["tests"], key=lambda test: -test["extra_data"]["seconds"])[:5]
     return {"wall": wall, "score": results["score"], "startup": startup_seconds(),
+            "process_startup": grading_startup_seconds(),
             "slowest_checks": [(test["name"], test["extra_data"]["seconds"]) for test in slowest],
             "max_score": results["extra_data"]["max_score"], "timing": timing,
             "workers": workers, **split_grading_time(wall, timing)}
+
+
+def grading_startup_seconds(repeats=3):
+    """Wall seconds of a whole grading process that grades no check (best of `repeats`):
+    Python, the grader, pytest's configuration and collection of one assignment, the
+    sandbox check and results.json. Every student of a batch pays it once."""
+    from grader.course import COURSE  # noqa: PLC0415
+
+    best = float("inf")
+    with tempfile.TemporaryDirectory(prefix="nnkit-bench-start-") as out:
+        for _ in range(repeats):
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "grader", "grade", "reference", "--out", out,
+                            "--quiet", "--only", COURSE.ids[0], "-k", "no_check_has_this_name"],
+                           cwd=REPO_ROOT, check=True, capture_output=True)
+            best = min(best, time.perf_counter() - started)
+    return best
 
 
 def startup_seconds(repeats=3):
@@ -174,11 +208,16 @@ def split_grading_time(wall, timing):
             "grader": max(wall - calls - starts, 0.0)}
 
 
-def batch_throughput(copies, jobs_list=(1, 2), only=None):
-    """Grade a folder holding `copies` copies of the reference with --batch, for each --jobs.
+def batch_throughput(copies, jobs_list=(1, 2), only=None, dask_workers=2):
+    """Grade a folder holding `copies` copies of the reference with --batch, for each --jobs,
+    and through a local Dask cluster of `dask_workers` single-threaded worker processes.
 
     Returns:
-        {jobs: {"wall", "per_minute", "threads_expected", "workers"}}.
+        {jobs: run} for the local pool and, under "dask", the cluster's run (or its
+        "error" when Dask is not installed). A run has "wall", "per_minute",
+        "threads_expected", "workers", "all_complete", "all_full_marks" and the students'
+        own compute per submission ("cpu_seconds", "student_seconds": means of
+        results.json's extra_data.timing).
     """
     results = {}
     with tempfile.TemporaryDirectory(prefix="nnkit-bench-batch-") as scratch:
@@ -188,22 +227,64 @@ def batch_throughput(copies, jobs_list=(1, 2), only=None):
                             ignore=shutil.ignore_patterns("__pycache__"))
         for jobs in jobs_list:
             out = Path(scratch) / f"out-jobs{jobs}"
-            arguments = ["grade", str(folder), "--batch", "--jobs", str(jobs), "--out", str(out)]
-            if only:
-                arguments += ["--only", only]
-            wall, workers, output = _run_grader(arguments)
-            statuses = [line.split()[1] for line in output.splitlines()
-                        if line.startswith("  student")]
-            scores = [_score(out / submission.name / "results.json")
-                      for submission in sorted(folder.iterdir())]
-            results[jobs] = {"wall": wall, "per_minute": 60.0 * copies / wall,
-                             "threads_expected": worker_threads(load_rubric(), jobs),
-                             "workers": workers,
-                             "all_complete": statuses == ["complete"] * copies,
-                             # a copy of the reference must score every point of a real rubric:
-                             # otherwise the run measured something else (a broken checkout)
-                             "all_full_marks": all(0 < got == best for got, best in scores)}
+            results[jobs] = _batch_run(folder, out, ["--jobs", str(jobs)], only, copies)
+            results[jobs]["threads_expected"] = worker_threads(load_rubric(), jobs)
+        results["dask"] = _dask_run(folder, Path(scratch) / "out-dask", only, copies,
+                                    dask_workers)
     return results
+
+
+def _batch_run(folder, out, options, only, copies):
+    arguments = ["grade", str(folder), "--batch", "--out", str(out), *options]
+    if only:
+        arguments += ["--only", only]
+    wall, workers, output = _run_grader(arguments)
+    statuses = [line.split()[1] for line in output.splitlines() if line.startswith("  student")]
+    scores = [_score(out / submission.name / "results.json")
+              for submission in sorted(folder.iterdir())]
+    timings = [_timing(out / submission.name / "results.json")
+               for submission in sorted(folder.iterdir())]
+    return {"wall": wall, "per_minute": 60.0 * copies / wall, "workers": workers,
+            "all_complete": statuses == ["complete"] * copies,
+            # a copy of the reference must score every point of a real rubric:
+            # otherwise the run measured something else (a broken checkout)
+            "all_full_marks": all(0 < got == best for got, best in scores),
+            "cpu_seconds": sum(t.get("cpu_seconds", 0.0) for t in timings) / copies,
+            "student_seconds": sum(t.get("student_seconds", 0.0) for t in timings) / copies}
+
+
+def _dask_run(folder, out, only, copies, workers):
+    """The same batch through `--scheduler` on a LocalCluster (its start-up not counted)."""
+    try:
+        from distributed import LocalCluster  # noqa: PLC0415
+    except ImportError as error:
+        return {"error": f"Dask is not installed (the cluster extra): {error}"}
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                      host="127.0.0.1", dashboard_address=None, silence_logs=40) as cluster:
+        run = _batch_run(folder, out, ["--scheduler", cluster.scheduler_address], only, copies)
+    run["dask_workers"] = workers
+    return run
+
+
+def throughput_limit(cpu_seconds, cores):
+    """Submissions per minute when the cores do nothing but the students' own code:
+    the CPU seconds of the worker processes per submission, divided into the cores."""
+    return 60.0 * cores / cpu_seconds if cpu_seconds > 0 else float("inf")
+
+
+def class_hours(per_minute, students=1000, machines=1):
+    """Hours to grade `students` on `machines` machines that each grade `per_minute`
+    (machines of the size measured; assumes they add up, as a Dask cluster's workers do
+    when the scheduler is not the bottleneck)."""
+    return students / (per_minute * machines) / 60.0
+
+
+def _timing(path):
+    """extra_data.timing of a results.json ({} if unreadable)."""
+    try:
+        return json.loads(path.read_text())["extra_data"].get("timing") or {}
+    except (OSError, ValueError, KeyError):
+        return {}
 
 
 def _score(path):

@@ -16,6 +16,9 @@ submission can never change another's result.
     a margin for starting up and for the report) is killed with everything it
     started, and its results.json is completed with the reason: one broken
     grading process cannot hang the class.
+
+With --scheduler tcp://HOST:PORT the same children run on the workers of a
+Dask cluster instead (cluster.py); ClassBatch below is what both share.
 """
 
 import hashlib
@@ -24,19 +27,22 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from .answers import ANSWERS_FILE, MAX_ANSWERS_BYTES
+from .class_cache import make_folder as make_cache_folder
 from .gradebook import read_results, write_gradebook
 from .reading import MAX_FILE_BYTES, MAX_NOTEBOOK_BYTES, Unreadable, read_text, walk
 from .rubric import load_rubric
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
 # What a grade depends on besides the submission: when one changes, everyone is graded again.
-KIT_FILES = ("course.toml", "grader/**/*.py", "grader/rubric/*.toml", "reference/*.py",
-             "course_data/*.py")
+KIT_FILES = ("course.toml", "questions.toml", "grader/**/*.py", "grader/rubric/*.toml",
+             "reference/*.py", "course_data/*.py")
 START_MARGIN_SECONDS = 120  # a child's bound: its budget, this, and the report's seconds
 EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED = 0, 2, 130
 
@@ -58,7 +64,7 @@ def kit_fingerprint(root=KIT_ROOT):
 
 
 def submission_fingerprint(path):
-    """sha256 of what grading reads from a submission (its .py files and notebooks)."""
+    """sha256 of what grading reads from a submission (its .py files, notebooks, answers.md)."""
     digest = hashlib.sha256()
     try:
         found = walk(path)
@@ -71,6 +77,11 @@ def submission_fingerprint(path):
         except Unreadable as error:
             text = f"unreadable: {error}"
         digest.update(str(source.relative_to(path)).encode() + b"\0" + text.encode() + b"\0")
+    try:  # the written answers: a student who adds one is graded again (its report changes)
+        answers = read_text(Path(path) / ANSWERS_FILE, MAX_ANSWERS_BYTES, found)
+    except Unreadable as error:
+        answers = f"unreadable: {error}"
+    digest.update(ANSWERS_FILE.encode() + b"\0" + answers.encode())
     return digest.hexdigest()
 
 
@@ -91,105 +102,221 @@ def child_bound(rubric, budget=None, report=False):
     return seconds * 1.5 + START_MARGIN_SECONDS + (60 if report else 0)
 
 
-def grade_batch(folder, out, only, args):
-    """Grade every subfolder of `folder`; out/<id>/results.json and out/gradebook.csv."""
-    students = students_of(folder)
-    if not students:
-        print(f"error: {folder} holds no submission folders", file=sys.stderr)
-        return EXIT_USAGE
-    out.mkdir(parents=True, exist_ok=True)
-    names = [s.name for s in students]
-    jobs = max(1, args.jobs)
-    rubric = load_rubric()
-    threads = worker_threads(rubric, jobs)
-    bound = child_bound(rubric, args.budget, args.report)
-    kit = kit_fingerprint()
-    options = {"only": only, "keyword": args.keyword, "budget": args.budget}
-    if args.provide:
-        options["provide"] = args.provide
-    statuses, seconds, lock = {}, {}, threading.Lock()
-    running, interrupted = {}, threading.Event()
-    started = time.perf_counter()
+def child_options(args):
+    """The options a batch passes on to each student's grading process, as plain data."""
+    return {"only": args.only, "keyword": args.keyword, "budget": args.budget,
+            "provide": args.provide, "report": bool(args.report),
+            "require_sandbox": getattr(args, "require_sandbox", None)}
 
-    def finish(name, status, took, kept=False):
-        with lock:
-            statuses[name], seconds[name] = status, took
-            write_gradebook(out, names, statuses, only, seconds)
+
+def child_command(submission, target, slot, threads, fingerprint, options, class_cache=None):
+    """The command that grades one student of a batch, in a process of its own.
+
+    Args:
+        class_cache: the class's cache folder (class_cache.py): the data sets its
+            students share, built by the first that needs them.
+    """
+    command = [sys.executable, "-m", "grader", "grade", str(submission), "--out", str(target),
+               "--quiet", "--slot", str(slot), "--threads", str(threads),
+               "--fingerprint", json.dumps(fingerprint)]
+    if class_cache is not None:
+        command += ["--class-cache", str(class_cache)]
+    for flag, key in (("--only", "only"), ("-k", "keyword"), ("--budget", "budget"),
+                      ("--provide", "provide")):
+        if options.get(key):
+            command += [flag, str(options[key])]
+    if options.get("report"):
+        command += ["--report"]
+    if options.get("require_sandbox"):
+        command += ["--require-sandbox", options["require_sandbox"]]
+    return command
+
+
+def child_environment(threads):
+    return dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
+
+
+def run_child(command, threads, bound, started=None, die_with_parent=False):
+    """Run one grading child to its end or its bound; (exit status, log, over_bound).
+
+    Args:
+        started: called with the Popen once it runs (so that Ctrl-C can kill it).
+        die_with_parent: the child is killed when this process dies (a Dask worker
+            killed mid-class must not leave its students' graders running).
+    """
+    preexec = _die_with_parent if die_with_parent else None
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, env=child_environment(threads),
+                               start_new_session=True, preexec_fn=preexec)
+    if started is not None:
+        started(process)
+    over_bound = False
+    try:
+        log, _ = process.communicate(timeout=bound)
+    except subprocess.TimeoutExpired:
+        over_bound = True
+        _kill(process)
+        log, _ = process.communicate()
+    except BaseException:
+        _kill(process)
+        raise
+    return process.returncode, log or "", over_bound
+
+
+def _die_with_parent():
+    from .sandbox.isolation import _PR_SET_PDEATHSIG, _prctl  # noqa: PLC0415
+
+    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+class ClassBatch:
+    """What a batch shares between its students: the gradebook, resume, recording a result.
+
+    The local pool (below) and the Dask cluster (cluster.py) differ only in where each
+    student's grading process runs; both record its outcome here.
+    """
+
+    def __init__(self, folder, out, only, args, jobs):
+        self.folder, self.students = folder, students_of(folder)
+        self.out, self.only, self.args = out, only, args
+        self.names = [s.name for s in self.students]
+        self.rubric = load_rubric()
+        self.threads = worker_threads(self.rubric, jobs)
+        self.bound = child_bound(self.rubric, args.budget, args.report)
+        self.kit = kit_fingerprint()
+        self.options = child_options(args)
+        self.statuses, self.seconds, self.lock = {}, {}, threading.Lock()
+        self._scratch = None
+
+    def class_cache(self):
+        """The class's cache folder (class_cache.py), made on first use, removed by close()."""
+        with self.lock:
+            if self._scratch is None:
+                self._scratch = tempfile.TemporaryDirectory(prefix="nnkit-class-")
+            return make_cache_folder(self._scratch.name)
+
+    def close(self):
+        if self._scratch is not None:
+            self._scratch.cleanup()
+
+    def fingerprint(self, student):
+        """What the student's results are made from (resume compares it)."""
+        fingerprint = {"submission": submission_fingerprint(student), "kit": self.kit,
+                       "only": self.only, "keyword": self.args.keyword,
+                       "budget": self.args.budget}
+        if self.args.provide:
+            fingerprint["provide"] = self.args.provide
+        return fingerprint
+
+    def keep_unchanged(self, student, fingerprint):
+        """True (and the student's row written) when their results need no new grading."""
+        previous = read_results(self.out / student.name / "results.json")
+        if self.args.fresh or not _unchanged(previous, fingerprint):
+            return False
+        self.finish(student.name, previous["extra_data"].get("status", "complete"),
+                    float(previous.get("execution_time") or 0.0), kept=True)
+        return True
+
+    def record(self, name, returncode, log, over_bound, bound, took):
+        """A finished child's outcome: its log, its results.json completed, its row."""
+        target = self.out / name
+        target.mkdir(parents=True, exist_ok=True)
+        (target / "grading.log").write_text(log or "")
+        status = complete_results(target / "results.json", returncode, log or "",
+                                  over_bound=over_bound, bound=bound)
+        self.finish(name, status, took)
+
+    def finish(self, name, status, took, kept=False):
+        with self.lock:
+            self.statuses[name], self.seconds[name] = status, took
+            self.write_gradebook()
         print(f"  {name:<24} {status:<16} {took:6.1f} s"
               + ("  (kept: unchanged since it was graded)" if kept else ""), flush=True)
+
+    def write_gradebook(self):
+        write_gradebook(self.out, self.names, self.statuses, self.only, self.seconds)
+
+    def interrupted(self):
+        self.write_gradebook()
+        print(f"interrupted: {len(self.statuses)} of {len(self.names)} graded; run the same "
+              "command again to grade the rest (finished students are kept)", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+    def done(self, started):
+        if self.args.report:
+            from .report import write_class_report  # noqa: PLC0415
+
+            write_class_report(self.out, self.names, class_folder=self.folder)
+        print(f"graded {len(self.students)} submissions in "
+              f"{time.perf_counter() - started:.1f} s; gradebook: {self.out / 'gradebook.csv'}")
+        return EXIT_OK
+
+
+def grade_batch(folder, out, only, args):
+    """Grade every subfolder of `folder`; out/<id>/results.json and out/gradebook.csv.
+
+    With args.scheduler, the students are graded on that Dask cluster (cluster.py);
+    otherwise here, args.jobs at a time.
+    """
+    if not students_of(folder):
+        print(f"error: {folder} holds no submission folders", file=sys.stderr)
+        return EXIT_USAGE
+    scheduler = getattr(args, "scheduler", None)
+    if scheduler:
+        from .cluster import grade_on_cluster  # noqa: PLC0415 - Dask only when asked for
+
+        return grade_on_cluster(folder, out, only, args, scheduler)
+    out.mkdir(parents=True, exist_ok=True)
+    jobs = max(1, args.jobs)
+    batch = ClassBatch(folder, out, only, args, jobs)
+    running, interrupted = {}, threading.Event()
+    started = time.perf_counter()
 
     def run(index_and_student):
         index, student = index_and_student
         if interrupted.is_set():
             return
-        target = out / student.name
-        fingerprint = {"submission": submission_fingerprint(student), "kit": kit, **options}
-        previous = read_results(target / "results.json")
-        if not args.fresh and _unchanged(previous, fingerprint):
-            finish(student.name, previous["extra_data"].get("status", "complete"),
-                   float(previous.get("execution_time") or 0.0), kept=True)
+        fingerprint = batch.fingerprint(student)
+        if batch.keep_unchanged(student, fingerprint):
             return
-        command = [sys.executable, "-m", "grader", "grade", str(student), "--out", str(target),
-                   "--quiet", "--slot", str(index % jobs), "--threads", str(threads),
-                   "--fingerprint", json.dumps(fingerprint)]
-        for flag, value in (("--only", args.only), ("-k", args.keyword),
-                            ("--budget", args.budget), ("--provide", args.provide)):
-            if value:
-                command += [flag, str(value)]
-        if args.report:
-            command += ["--report"]
-        if getattr(args, "require_sandbox", None):
-            command += ["--require-sandbox", args.require_sandbox]
-        env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
+        command = child_command(student, out / student.name, index % jobs, batch.threads,
+                                fingerprint, batch.options, class_cache=batch.class_cache())
+
+        def register(process):
+            with batch.lock:
+                running[student.name] = process
+
         t = time.perf_counter()
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                   text=True, env=env, start_new_session=True)
-        with lock:
-            running[student.name] = process
-        over_bound = False
         try:
-            log, _ = process.communicate(timeout=bound)
-        except subprocess.TimeoutExpired:
-            over_bound = True
-            _kill(process)
-            log, _ = process.communicate()
+            returncode, log, over_bound = run_child(command, batch.threads, batch.bound,
+                                                    started=register)
         finally:
-            with lock:
+            with batch.lock:
                 running.pop(student.name, None)
         if interrupted.is_set():
             return
-        target.mkdir(parents=True, exist_ok=True)
-        (target / "grading.log").write_text(log or "")
-        status = complete_results(target / "results.json", process.returncode, log or "",
-                                  over_bound=over_bound, bound=bound)
-        finish(student.name, status, time.perf_counter() - t)
+        batch.record(student.name, returncode, log, over_bound, batch.bound,
+                     time.perf_counter() - t)
 
-    write_gradebook(out, names, statuses, only, seconds)
+    batch.write_gradebook()
     pool = ThreadPoolExecutor(max_workers=jobs)
     try:
-        futures = [pool.submit(run, (i, s)) for i, s in enumerate(students)]
+        futures = [pool.submit(run, (i, s)) for i, s in enumerate(batch.students)]
         for future in futures:
             while not future.done():
                 time.sleep(0.2)
             future.result()
     except KeyboardInterrupt:
         interrupted.set()
-        with lock:
+        with batch.lock:
             for process in running.values():
                 _kill(process)
         pool.shutdown(wait=True, cancel_futures=True)
-        write_gradebook(out, names, statuses, only, seconds)
-        print(f"interrupted: {len(statuses)} of {len(names)} graded; run the same command "
-              "again to grade the rest (finished students are kept)", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        batch.close()
+        return batch.interrupted()
     pool.shutdown(wait=True)
-    if args.report:
-        from .report import write_class_report  # noqa: PLC0415
-
-        write_class_report(out, names)
-    print(f"graded {len(students)} submissions in {time.perf_counter() - started:.1f} s; "
-          f"gradebook: {out / 'gradebook.csv'}")
-    return EXIT_OK
+    batch.close()
+    return batch.done(started)
 
 
 def _unchanged(results, fingerprint):

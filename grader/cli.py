@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from . import class_cache
+from .answers import read_answers
 from .batch import grade_batch, kit_fingerprint, submission_fingerprint
 from .course import COURSE
 from .oracle import Oracle
@@ -42,6 +44,9 @@ def build_parser():
     grade.add_argument("--batch", action="store_true",
                        help="PATH holds one submission per subfolder")
     grade.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel (batch)")
+    grade.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                       help="with --batch: grade on the workers of this Dask scheduler (the "
+                            "cluster extra) instead of --jobs local processes")
     grade.add_argument("--report", action="store_true", help="write feedback.html too")
     grade.add_argument("--junit", action="store_true", help="write junit.xml too")
     grade.add_argument("--quiet", action="store_true", help="no per-check progress")
@@ -64,6 +69,7 @@ def build_parser():
                             "their deadlines have passed) or a folder (the student's earlier "
                             "submission); never the graded assignments' own modules")
     grade.add_argument("--fingerprint", default=None, help=argparse.SUPPRESS)
+    grade.add_argument("--class-cache", default=None, help=argparse.SUPPRESS)  # class_cache.py
     return parser
 
 
@@ -80,6 +86,9 @@ def main(argv=None):
     except RubricError as error:
         print(f"error: {error}", file=sys.stderr)
         _write_fault(out, f"the rubric is invalid: {error}", "grader-fault", args.batch)
+        return EXIT_USAGE
+    if args.scheduler and not args.batch:
+        print("error: --scheduler grades a class: it needs --batch", file=sys.stderr)
         return EXIT_USAGE
     if args.batch:
         if not path.is_dir():
@@ -153,17 +162,18 @@ def grade_one(path, out, only, args):
                    {"submission": submission_fingerprint(path), "kit": kit_fingerprint(),
                     "only": only, "keyword": args.keyword, "budget": args.budget,
                     **({"provide": args.provide} if args.provide else {})})
+    class_cache.use(args.class_cache, kit=fingerprint.get("kit", ""))
     plugin = GraderPlugin(submission, rubric, Oracle(), results_path=out / "results.json",
                           data_dir=prepare_worker_data(), slot=args.slot,
                           progress=None if args.quiet else _progress_printer(),
                           refusal=refusal, notes=problems, fingerprint=fingerprint,
-                          name=path.resolve().name)
-    from .report.experiments import ASSIGNMENT as EXPERIMENTS  # noqa: PLC0415
-
-    if args.report and EXPERIMENTS in only:  # the report's experiments use that assignment's code
+                          name=path.resolve().name, answers=read_answers(path, only))
+    if args.report:  # the report (and Matplotlib, seconds to import) only when asked for
+        from .report.experiments import ASSIGNMENT as EXPERIMENTS  # noqa: PLC0415
         from .report.experiments import run_experiments  # noqa: PLC0415
 
-        plugin.after_checks.append(run_experiments)
+        if EXPERIMENTS in only:  # the report's experiments use that assignment's code
+            plugin.after_checks.append(run_experiments)
     modules = [str(CHECKS_DIR / m) for a in only for m in rubric.assignments[a].check_modules]
     pytest_args = ["-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(CHECKS_DIR),
                    "-qq", "--no-header", "-p", "no:randomly", "--tb=no", "-rN"] + modules
@@ -173,7 +183,7 @@ def grade_one(path, out, only, args):
         pytest_args += [f"--junitxml={out / 'junit.xml'}"]
     if args.quiet:
         pytest_args += ["--capture=sys"]
-    code = pytest.main(pytest_args, plugins=[plugin])
+    code = _run_pytest(pytest_args, plugin)
     if args.report:
         from .report import write_feedback  # noqa: PLC0415
 
@@ -189,6 +199,25 @@ def grade_one(path, out, only, args):
         print(f"error: not graded: {refusal[1]}", file=sys.stderr)
         return EXIT_GRADER_FAULT if refusal[0] == "no-sandbox" else EXIT_UNREADABLE
     return EXIT_OK
+
+
+def _run_pytest(pytest_args, plugin):
+    """pytest.main with the grader's own plugin only.
+
+    Third-party plugins installed in the environment (anyio, xdist, randomly, ...)
+    are not loaded: none of them has a say in a grade, and loading them (with the
+    assertion rewriting of their modules) is a second or two of every grading
+    process's start-up. pytest reads the switch while it configures itself.
+    """
+    previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        return pytest.main(pytest_args, plugins=[plugin])
+    finally:
+        if previous is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
 
 
 def _progress_printer():

@@ -13,6 +13,10 @@ import numpy as np
 from . import hints
 from .sandbox.wire import ArrayWithClass, Ref, Scalar
 
+# The line of a graded task's failure that states its terms (threshold, budget) when the run
+# has no metric to set against them: the terminal summary prints it under the reason.
+TERMS_PREFIX = "the task's terms: "
+
 
 class CheckFailed(AssertionError):
     """A check's verdict: failed, with a message, an optional hint and partial credit."""

@@ -15,6 +15,8 @@ import numpy as np
 
 import course_data
 
+from . import class_cache
+
 
 def worker_data_dir():
     """Where the worker's /data arrays are written ($NNKIT_CACHE, else the user's cache).
@@ -99,9 +101,21 @@ def mnist_worker_arrays(dtype, pixels=None, labels=None):
     return train_images, train_labels, test_images
 
 
+def mnist_labels():
+    """(training labels, test labels), int64: read once per class (class_cache.py), not
+    with all of MNIST's images by every student's grading process."""
+    return class_cache.arrays("mnist_labels", [], lambda: (mnist()[1].astype(np.int64),
+                                                           mnist()[3].astype(np.int64)))
+
+
+def mnist_train_labels():
+    """The 60,000 training labels (int64), true ones (the worker's are disguised)."""
+    return mnist_labels()[0]
+
+
 def mnist_test_labels():
     """The 10,000 test labels (int64): trusted side only."""
-    return mnist()[3].astype(np.int64)
+    return mnist_labels()[1]
 
 
 def mnist_test_images_uint8(indices):

@@ -4,7 +4,10 @@ gradebook.csv holds, per student: the points of each assignment graded, the
 total, the maximum, the status of the grading (complete, incomplete, crashed,
 grader-fault, unreadable, no-sandbox, pending) and the trouble a teaching
 assistant looks for (does-not-import, forbidden-import, missing-module, timed-out,
-worker-died, budget-exhausted, not-started), and the seconds grading took.
+worker-died, budget-exhausted, not-started), the seconds grading took, and the
+written questions whose answer the student's answers.md lacks ("answers
+missing": a3.q2;a5.q1; empty for notebook submissions, whose answers nbgrader
+collects).
 
 gradebook-canvas.csv holds the same points in Canvas's gradebook import
 layout: Student, ID, SIS User ID, SIS Login ID, Section, then one column per
@@ -67,7 +70,15 @@ def row_of(name, results, assignments, status, seconds=None):
     if seconds is None:
         seconds = (results or {}).get("execution_time", "")
     return [name, *points, round(sum(points), 4), maximum, status, trouble,
-            round(seconds, 1) if isinstance(seconds, (int, float)) else seconds]
+            round(seconds, 1) if isinstance(seconds, (int, float)) else seconds,
+            answers_missing(results, assignments)]
+
+
+def answers_missing(results, assignments):
+    """The written questions (a3.q2;a5.q1) whose answer answers.md lacks, for a TA to chase."""
+    report = ((results or {}).get("extra_data") or {}).get("written_answers") or {}
+    by_assignment = report.get("assignments") or {}
+    return ";".join(q for a in assignments for q in (by_assignment.get(a) or {}).get("missing", []))
 
 
 CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
@@ -91,7 +102,8 @@ def write_gradebook(out, names, statuses, assignments, seconds=None):
         canvas.append([name, "", "", name, ""] + [
             round(float(totals[a]["score"]), 4) if a in totals else "" for a in assignments])
     write_csv(Path(out) / "gradebook.csv",
-              ["student", *assignments, "total", "max", "status", "trouble", "seconds"], rows)
+              ["student", *assignments, "total", "max", "status", "trouble", "seconds",
+               "answers missing"], rows)
     titles = [f"{a} {_title(a)}" for a in assignments]
     write_csv(Path(out) / "gradebook-canvas.csv", CANVAS_COLUMNS + titles,
               [["Points Possible", "", "", "", ""] + [possible.get(a, "") for a in assignments]]

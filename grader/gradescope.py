@@ -39,7 +39,8 @@ from pathlib import Path
 from .late import days_late, late_factor
 from .reading import MAX_ENTRIES, MAX_TOTAL_BYTES, NAME
 
-KEEP = (".py", ".ipynb")  # what the grader reads from an upload; anything else is reported
+# What the grader reads from an upload (answers.md: the written answers); the rest is reported.
+KEEP = (".py", ".ipynb", "answers.md")
 
 
 def prepare_upload(submission, work):
@@ -58,7 +59,7 @@ def prepare_upload(submission, work):
             notes.append(f"{upload.name}: not a regular file, ignored")
         elif upload.suffix == ".zip":
             notes += _extract(upload, work)
-        elif upload.suffix in KEEP and NAME.fullmatch(upload.name):
+        elif upload.name.endswith(KEEP) and NAME.fullmatch(upload.name):
             shutil.copyfile(upload, work / upload.name)
         else:
             notes.append(f"{upload.name}: not a .py file, a notebook or a zip of them: ignored")

@@ -21,13 +21,18 @@ from pathlib import Path
 import pytest
 
 from . import hints
-from .compare import CheckFailed
+from .answers import summary_line as answers_line
+from .compare import TERMS_PREFIX, CheckFailed
 from .course import COURSE
 from .oracle import FixtureMissing
 from .rubric import RubricError
 from .sandbox.client import Session, StudentError, WorkerFault
 from .sandbox.imports import describe as imports_describe
-from .sandbox.isolation import sandbox_description, sandbox_mode
+from .sandbox.isolation import (
+    sandbox_description,
+    sandbox_mode,
+    student_sandbox_description,
+)
 
 MAX_MESSAGE = 3000
 NOT_IMPLEMENTED = "not implemented yet (raises NotImplementedError)"
@@ -51,7 +56,7 @@ class GraderPlugin:
 
     def __init__(self, submission, rubric, oracle, results_path=None, data_dir=None,
                  slot=0, echo=True, progress=None, refusal=None, notes=(), fingerprint=None,
-                 name=None):
+                 name=None, answers=None):
         self.submission = Path(submission)
         self.name = name or self.submission.name  # what the student handed in, for reports
         # (status, reason) when the submission is not graded at all (it cannot be read,
@@ -59,6 +64,7 @@ class GraderPlugin:
         self.refusal = refusal
         self.notes = list(notes)  # what reading the submission noticed (links, bad cells)
         self.fingerprint = fingerprint  # what was graded, by whom (batch.py: skip if unchanged)
+        self.answers = answers  # which written answers answers.md holds (answers.py), or None
         self.rubric = rubric
         self.oracle = oracle
         self.results_path = Path(results_path) if results_path else None
@@ -76,6 +82,18 @@ class GraderPlugin:
         # Steps step(plugin) run after the last check while the worker still runs (the
         # report's experiments); each records its own failures, none changes a score.
         self.after_checks = []
+
+    @property
+    def for_student(self):
+        """Whether a student is checking their own work: without the hidden seeds (the student
+        bundle's `make check`) the grader speaks to them; with the seeds, to the instructor."""
+        return not self.rubric.secrets
+
+    def sandbox_banner(self):
+        """The isolation line of the terminal and of results.json, for who is reading it."""
+        if self.for_student:
+            return f"Sandbox: {student_sandbox_description()}"
+        return f"Sandbox: {sandbox_description()}"
 
     # ------------------------------------------------------------ fixtures' access
 
@@ -256,7 +274,7 @@ class GraderPlugin:
             })
         score = round(sum(t["score"] for t in tests), 4)
         stats = self.session.stats.__dict__ if self.session else {}
-        output = [f"Sandbox: {sandbox_description()}"]
+        output = [self.sandbox_banner()]
         if self.refusal is not None:
             output.insert(0, f"Not graded: {self.refusal[1]}")
         if self.notes:
@@ -282,6 +300,7 @@ class GraderPlugin:
                 if self.session else [],
                 "notes": self.notes,
                 "trouble": trouble_of(tests, self.session),
+                **({"written_answers": self.answers} if self.answers else {}),
             },
         }
 
@@ -319,7 +338,7 @@ class GraderPlugin:
 
     def summary_text(self):
         data = self.results()
-        lines = ["", f"Sandbox: {sandbox_description()}", ""]
+        lines = ["", self.sandbox_banner(), ""]
         if self.refusal is not None:
             lines[1:1] = [f"NOT GRADED: {self.refusal[1]}"]
         for note in self.notes:
@@ -331,6 +350,8 @@ class GraderPlugin:
             totals = data["extra_data"]["assignments"][a]
             lines.append(f"{a}  {totals['title']:<44} "
                          f"{totals['score']:6.2f} / {totals['max_score']:g}" + _public_note(totals))
+            if answers_line(self.answers, a):
+                lines.append(f"    {answers_line(self.answers, a)}")
             weak = [b for b in self.rubric.assignments[a].builds_on
                     if b in data["extra_data"]["assignments"]
                     and data["extra_data"]["assignments"][b]["score"]
@@ -372,6 +393,10 @@ class GraderPlugin:
                 where = _first_student_line(test["output"])
                 if where:
                     lines.append(f"        {where}")
+                terms = [line for line in test["output"].splitlines()[1:]
+                         if line.startswith(TERMS_PREFIX)]
+                if terms:
+                    lines.append(f"        {_cut(terms[0], 200)}")
                 if hint and test["extra_data"]["outcome"] != "not run":
                     lines.append(f"        hint: {_cut(hint, 240)}")
             for output, (count, lost) in unimportable.items():

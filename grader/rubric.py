@@ -7,6 +7,10 @@ Files in grader/rubric/ (instructors edit these, not code):
                    thresholds and budgets
     secrets.toml   the hidden seeds (absent from the student bundle)
 
+An assignment's [questions] gives each of its written questions (questions.toml)
+its points, graded by hand: nbgrader's manual grading counts them, the isolated
+grader only reports which answers are missing.
+
 What the course is (titles, modules, check modules, what builds on what)
 comes from the course manifest (grader/course.py); a rubric file holds only
 what instructors tune.
@@ -30,7 +34,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from .course import COURSE
+from .course import COURSE, CourseError
+from .questions import questions_of
 from .sandbox.isolation import Limits
 
 RUBRIC_DIR = Path(__file__).resolve().parent / "rubric"
@@ -50,6 +55,7 @@ class Assignment:
     checks: dict  # pattern -> {points, visibility, ...}
     tasks: dict = field(default_factory=dict)  # task -> thresholds, budget, limits, hint
     imports: list = None  # the import policy: packages its students' code may import
+    questions: dict = field(default_factory=dict)  # written question id -> points (by hand)
 
     @property
     def course(self):
@@ -92,6 +98,7 @@ class Rubric:
     late: dict = field(default_factory=lambda: dict(LATE_DEFAULTS))  # the late policy
     due: dict = field(default_factory=dict)  # assignment -> its due date (aware datetime)
     gradescope: dict = field(default_factory=lambda: dict(GRADESCOPE_DEFAULTS))
+    similarity: dict = field(default_factory=lambda: dict(SIMILARITY_DEFAULTS))  # the report
 
     def limits_for(self, assignment_id, task=None):
         """Limits of the workers of an assignment (or of one of its training tasks)."""
@@ -146,14 +153,16 @@ def _limits(values, base=None):
     return base.with_(**changes)
 
 
-ASSIGNMENT_KEYS = {"imports", "limits", "checks", "tasks"}
+ASSIGNMENT_KEYS = {"imports", "limits", "checks", "tasks", "questions"}
 CHECK_KEYS = {"points", "visibility", "details"}
 TASK_KEYS = {"threshold", "partial_threshold", "partial_credit", "budget_seconds", "limits", "hint"}
 GRADING_KEYS = {"submission": {"budget_seconds"}, "limits": None, "visibility": {"default"},
                 "late": {"penalty_per_day", "max_days"}, "due": None,
-                "gradescope": {"provide", "require_sandbox", "leaderboard"}}
+                "gradescope": {"provide", "require_sandbox", "leaderboard"},
+                "similarity": {"threshold", "noise_tokens", "guarantee_tokens"}}
 LATE_DEFAULTS = {"penalty_per_day": 0.0, "max_days": 0}
 GRADESCOPE_DEFAULTS = {"provide": "reference", "require_sandbox": "uid", "leaderboard": []}
+SIMILARITY_DEFAULTS = {"threshold": 0.5, "noise_tokens": 25, "guarantee_tokens": 30}
 
 
 def _unknown(keys, known, where):
@@ -206,6 +215,30 @@ def validate_assignment(assignment_id, data):
         if not isinstance(table["budget_seconds"], (int, float)) or table["budget_seconds"] <= 0:
             raise RubricError(f"{at}: budget_seconds must be a positive number of seconds")
         _limits(table.get("limits", {}))
+    _validate_questions(assignment_id, data.get("questions", {}), where)
+
+
+def _validate_questions(assignment_id, table, where):
+    """[questions]: exactly the written questions questions.toml asks in this assignment."""
+    try:
+        asked = [q.id for q in questions_of(assignment_id)]
+    except CourseError as error:
+        raise RubricError(str(error)) from None
+    for question_id, points in table.items():
+        if isinstance(points, dict):  # a1.q1 = 1 unquoted: TOML reads a table a1 = {q1 = 1}
+            raise RubricError(f"{where}: [questions] {question_id!r}: write each id in quotes, "
+                              f'"{assignment_id}.q1" = 1 (unquoted, the dot makes a table)')
+        if question_id not in asked:
+            raise RubricError(f"{where}: [questions] {question_id!r}: no such question of "
+                              f"{assignment_id} in questions.toml (it asks "
+                              f"{', '.join(asked) or 'none'})")
+        if isinstance(points, bool) or not isinstance(points, (int, float)) or points < 0:
+            raise RubricError(f"{where}: [questions] {question_id!r}: points must be a number "
+                              ">= 0")
+    missing = [q for q in asked if q not in table]
+    if missing:
+        raise RubricError(f"{where}: [questions] gives no points to {', '.join(missing)} "
+                          "(questions.toml asks them)")
 
 
 def load_rubric(directory=None):
@@ -233,7 +266,8 @@ def load_rubric(directory=None):
                 + (f"; missing: {', '.join(missing)}" if missing else ""))
         assignments[course_assignment.id] = Assignment(
             id=course_assignment.id, limits=data.get("limits", {}),
-            checks=data.get("checks", {}), tasks=tasks, imports=data.get("imports"))
+            checks=data.get("checks", {}), tasks=tasks, imports=data.get("imports"),
+            questions={k: float(v) for k, v in data.get("questions", {}).items()})
     strays = sorted(p.stem for p in directory.glob("a*.toml") if p.stem not in COURSE)
     if strays:
         raise RubricError(f"rubric file(s) {', '.join(s + '.toml' for s in strays)} match no "
@@ -262,9 +296,16 @@ def load_rubric(directory=None):
                           f"tasks are {', '.join(COURSE.tasks)}")
     if gradescope["require_sandbox"] not in ("bwrap", "uid", "none"):
         raise RubricError("grading.toml [gradescope] require_sandbox: bwrap, uid or none")
+    similarity = dict(SIMILARITY_DEFAULTS, **grading.get("similarity", {}))
+    _fraction(similarity["threshold"], "grading.toml [similarity] threshold")
+    noise, guarantee = similarity["noise_tokens"], similarity["guarantee_tokens"]
+    if not (isinstance(noise, int) and isinstance(guarantee, int) and 1 <= noise <= guarantee):
+        raise RubricError("grading.toml [similarity]: noise_tokens and guarantee_tokens are "
+                          "whole numbers with 1 <= noise_tokens <= guarantee_tokens")
     return Rubric(budget_seconds=float(grading["submission"]["budget_seconds"]),
                   limits=_limits(grading.get("limits", {})), assignments=assignments,
-                  secrets=secrets, late=late, due=due, gradescope=gradescope)
+                  secrets=secrets, late=late, due=due, gradescope=gradescope,
+                  similarity=similarity)
 
 
 def main(argv=None):

@@ -1,6 +1,8 @@
-"""The reference solution of the course "Neural Networks from Scratch in NumPy".
+"""Your solutions to the course "Neural Networks from Scratch in NumPy".
 
-Modules import each other only with relative imports, so any copy of this
-package works under any name. Import modules by name (`pkg.train`), never
-names re-exported here: this file is deliberately empty of re-exports.
+One module per assignment: write each function where it says `# YOUR CODE HERE`,
+following its docstring. Import one of your modules from another only with a
+relative import (`from .layers import linear_forward`), so that the package works
+under any folder name. The grader imports each module by its own name, so leave
+this file as it is: a name re-exported here is not what it grades.
 """

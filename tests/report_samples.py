@@ -26,9 +26,10 @@ def check(assignment, name, outcome, points=1.0, message="ok", hint=None,
                            "hint": hint, "seconds": 0.01}}
 
 
-def history(epochs, rng, layers=2):
+def history(epochs, rng, layers=2, start=0.0):
+    """A made-up history; accuracies rise from about `start` towards 1."""
     loss = list(1.2 * np.exp(-np.arange(epochs) / (epochs / 4)) + 0.05 * rng.random(epochs))
-    accuracy = list(np.clip(1 - np.array(loss) / 1.3, 0, 1))
+    accuracy = list(start + (1 - start) * np.clip(1 - np.array(loss) / 1.3, 0, 1))
     norms = {}
     for layer in range(1, layers + 1):
         norms[f"W{layer}"] = list(np.exp(-np.arange(epochs) / epochs) / layer)
@@ -43,7 +44,9 @@ def plane_task(rng, classes, points=200, epochs=30):
     xs, ys = np.linspace(-3, 3, 60), np.linspace(-3, 3, 50)
     grid_x, grid_y = np.meshgrid(xs, ys)
     labels = (np.arctan2(grid_y, grid_x) % (2 * np.pi) * classes / (2 * np.pi)).astype(int)
-    return {"history": history(epochs, rng), "accuracy": 0.97, "threshold": 0.95,
+    return {"history": history(epochs, rng), "accuracy": 0.97, "value": 0.97,
+            "metric": "accuracy", "measured_on": "test", "threshold": 0.95,
+            "partial_threshold": 0.9, "partial_credit": 0.5, "budget_seconds": 20.0,
             "seconds": 1.5, "points": {"X": X.tolist(), "y": y.tolist()},
             "grid": {"x": xs.tolist(), "y": ys.tolist(), "labels": labels.tolist()}}
 
@@ -57,8 +60,10 @@ def mnist_task(rng, count=24):
         predicted = true if index % 7 else (true + 1) % 10  # every 7th is wrong
         samples.append({"index": index, "pixels": image.ravel().tolist(),
                         "predicted": predicted, "true": true})
-    return {"history": history(8, rng), "accuracy": 0.93, "threshold": 0.95, "seconds": 40.0,
-            "samples": samples}
+    return {"history": history(8, rng, start=0.88), "accuracy": 0.93, "value": 0.93,
+            "metric": "accuracy", "measured_on": "test", "threshold": 0.95,
+            "partial_threshold": 0.9, "partial_credit": 0.5, "budget_seconds": 120.0,
+            "seconds": 40.0, "samples": samples}
 
 
 def experiments(rng, failing=()):
@@ -73,8 +78,17 @@ def experiments(rng, failing=()):
             "activation": {s: run(s) for s in ("relu", "tanh", "sigmoid")}}
 
 
-def results(submission="alice", seed=0, quality=1.0, artifacts=True):
-    """A complete results.json; `quality` in [0, 1] sets how many checks pass."""
+UNWRITTEN = {"dropout_forward": ["dropout_fraction_and_scaling",
+                                 "dropout_backward_uses_forward_mask",
+                                 "dropout_test_mode_is_identity", "dropout_float32",
+                                 "dropout_rejects_bad_p[p=1]", "dropout_rejects_bad_p[p=-0.1]"],
+             "tanh_forward": ["activation_forward[tanh-public]", "activation_float32[tanh]",
+                              "activation_inputs_unchanged[tanh]"]}
+
+
+def results(submission="alice", seed=0, quality=1.0, artifacts=True, unwritten=False):
+    """A complete results.json; `quality` in [0, 1] sets how many checks pass; `unwritten`
+    adds a2 checks of functions that raise NotImplementedError (UNWRITTEN)."""
     rng = np.random.default_rng(seed)
     tests = []
     for assignment, names in [("a1", ["values[sigmoid-public]", "values[relu-public]",
@@ -91,6 +105,11 @@ def results(submission="alice", seed=0, quality=1.0, artifacts=True):
                 tests.append(check(assignment, name, "failed",
                                    message=f"{name}: 2 of 4 entries are wrong",
                                    hint="the result is N times too large: divide by N"))
+    if unwritten:
+        for function, names in UNWRITTEN.items():
+            tests += [check("a2", name, "failed", points=0.5,
+                            message=f"{function} is not implemented yet (raises "
+                                    "NotImplementedError)") for name in names]
     # A hidden case that failed: its message is blanked by the plugin, its hint is not.
     tests.append(check("a2", "linear_backward[db-hidden]", "failed",
                        message=HIDDEN_DETAILS, hint=SECRET_HINT, visibility="after_due_date"))

@@ -41,8 +41,10 @@ def small_class(folder, names=("alice", "bob")):
 
 def test_a_class_gradebook_is_safe_and_says_who_needs_help(tmp_path):
     folder = tmp_path / "class"
-    copy_package(REFERENCE, folder / "=HYPERLINK(\"x\")")
-    copy_package(STUBS, folder / "bob_not_started")
+    answered = copy_package(REFERENCE, folder / "=HYPERLINK(\"x\")")
+    (answered / "answers.md").write_text((STUBS / "answers.md").read_text().replace(
+        "\nYOUR ANSWER HERE\n", "\nMy own words.\n"))
+    copy_package(STUBS, folder / "bob_not_started")  # its answers.md is blank
     broken = copy_package(REFERENCE, folder / "cyd_syntax_error")
     replace_once(broken / "activations.py", "def relu(z):", "def relu(z:")
     copy_package(REFERENCE, folder / "dan_no_activations")
@@ -61,6 +63,10 @@ def test_a_class_gradebook_is_safe_and_says_who_needs_help(tmp_path):
     assert rows["cyd_syntax_error"]["trouble"] == "does-not-import"
     assert rows["dan_no_activations"]["trouble"] == "missing-module"
     assert all(row["status"] == "complete" for row in rows.values())
+    # Which written answers each answers.md lacks (none, blank, absent), for a TA to chase.
+    assert rows["'=HYPERLINK(\"x\")"]["answers missing"] == ""
+    assert rows["bob_not_started"]["answers missing"] == "a1.q1;a1.q2"
+    assert rows["cyd_syntax_error"]["answers missing"] == "a1.q1;a1.q2"
     page = (out / "index.html").read_text()
     assert "Who needs a look" in page and "does not import" in page
     assert "Slowest to grade" in page

@@ -64,6 +64,39 @@ def test_grading_time_split_adds_up_to_the_wall_time():
     assert sum(split.values()) == pytest.approx(10.0)
 
 
+def test_throughput_limit_is_the_cores_divided_by_the_students_cpu_seconds():
+    assert grading.throughput_limit(0.5, 2) == pytest.approx(240.0)  # 4 a second, 240 a minute
+    assert grading.throughput_limit(3.0, 1) == pytest.approx(20.0)
+    assert grading.throughput_limit(0.0, 2) == float("inf")  # no student code: no such limit
+    # 1,000 students at 10 a minute on 2 machines: 50 minutes.
+    assert grading.class_hours(10.0, 1000, 2) == pytest.approx(50 / 60)
+
+
+def _run(per_minute, cpu_seconds):
+    return {"per_minute": per_minute, "cpu_seconds": cpu_seconds}
+
+
+def test_the_batch_section_measures_each_run_against_the_limit_and_estimates_a_class():
+    from benchmarks import bench  # noqa: PLC0415
+
+    runs = {1: _run(10.0, 1.0), 2: _run(18.0, 1.2)}
+    section = bench.throughput_against_limit(runs, _run(16.0, 0.8), cores=2)
+    assert section["cpu_seconds"] == pytest.approx(1.0)  # the mean over the three runs
+    assert section["limit_per_minute"] == pytest.approx(120.0)
+    assert section["share_of_limit"] == pytest.approx({"1": 10 / 120, "2": 18 / 120,
+                                                       "dask": 16 / 120})
+    assert section["dask_to_local"] == pytest.approx(16 / 18)  # against the most jobs
+    assert section["best_per_minute"] == 18.0
+    hours = section["class_hours"]
+    assert hours["1"] == pytest.approx(1000 / 18 / 60)
+    assert hours["10"] == pytest.approx(hours["1"] / 10)
+    assert section["class_hours_at_limit"]["1"] == pytest.approx(1000 / 120 / 60)
+
+    without_dask = bench.throughput_against_limit(runs, {"error": "no Dask"}, cores=2)
+    assert without_dask["dask_to_local"] is None and "dask" not in without_dask["share_of_limit"]
+    assert without_dask["cpu_seconds"] == pytest.approx(1.1)
+
+
 @pytest.mark.slow
 @pytest.mark.xdist_group("grader_runs")
 def test_quick_benchmark_runs_every_section_and_writes_its_report(tmp_path):
@@ -105,4 +138,28 @@ def test_quick_benchmark_runs_every_section_and_writes_its_report(tmp_path):
         # The batch runner's thread choice (the rubric's, shared among the jobs) reaches the
         # sandboxed worker's environment.
         assert workers["blas_env"] == [str(worker_threads(rubric, int(jobs)))], (jobs, workers)
+    assert grade["process_startup"] > 0
+    again = grade["in_batch"]  # the same grading with the class's data sets already built
+    assert again["score"] == grade["score"]
+    assert again["student"] + again["isolation"] + again["grader"] == pytest.approx(again["wall"])
+    assert "Graded again as a batch's later students are" in report
+
+    # Section 5 against its limit: the students' own CPU seconds, divided into the cores.
+    batch = results["batch"]
+    assert "### Against the limit the students' own code sets" in report
+    assert "**A class of 1,000**" in report
+    assert batch["cores"] == os.cpu_count()
+    measured = [*batch["runs"].values()] + ([batch["dask"]] if "error" not in batch["dask"]
+                                            else [])
+    assert all(run["cpu_seconds"] > 0 for run in measured)
+    assert batch["limit_per_minute"] == pytest.approx(60 * batch["cores"] / batch["cpu_seconds"])
+    for jobs, run in batch["runs"].items():
+        assert batch["share_of_limit"][jobs] == pytest.approx(
+            run["per_minute"] / batch["limit_per_minute"])
+    assert batch["class_hours"]["1"] == pytest.approx(1000 / batch["best_per_minute"] / 60)
+    if "error" in batch["dask"]:
+        assert "local Dask cluster | not measured" in report
+    else:  # the cluster extra is installed: the same copies, graded through the cluster
+        assert batch["dask"]["all_complete"] and batch["dask"]["all_full_marks"], batch["dask"]
+        assert batch["dask"]["per_minute"] > 0
     assert [row["ok"] for row in results["targets"]] == [None] * len(results["targets"])

@@ -98,3 +98,64 @@ def test_class_report_in_chromium(browser, tmp_path):
     target = browser.open(Path(links[-1].removeprefix("file://")), *SIZES["phone"][:2],
                           mobile=True)
     assert target.evaluate("document.querySelector('h1').textContent") == "Feedback on student3"
+
+
+GROUPS = """Array.from(document.querySelectorAll('li.check.group[data-kind="unwritten"]'))
+  .map(li => ({name: li.querySelector('code.name').textContent,
+               checks: Number(li.dataset.checks), text: li.innerText,
+               shown: li.getBoundingClientRect().height > 0,
+               assignment: li.closest('details.assignment').id}))"""
+ROW_NAMES = "Array.from(document.querySelectorAll('li.check code.name')).map(c => c.textContent)"
+STANDING = """Object.fromEntries(Array.from(document.querySelectorAll('article.task')).map(a => [
+  a.id.replace('task-', ''),
+  {metric: (a.querySelector('.standing .metric') || {}).innerText || '',
+   time: (a.querySelector('.standing .time') || {}).innerText || '',
+   chip: (a.querySelector('.task-head .status') || {}).innerText || '',
+   spare: !!a.querySelector('.standing .margin-above'),
+   short: !!a.querySelector('.standing .margin-below')}]))"""
+
+
+def test_feedback_groups_unwritten_functions_and_shows_training_margins(browser, tmp_path):
+    """What issue 14 asked of the page, read from the DOM Chromium built: an unwritten
+    function is one row (as in the terminal), and every training run says its metric beside
+    the threshold and its time beside the budget, passing or not."""
+    results = report_samples.results(quality=0.6, unwritten=True)
+    (tmp_path / "results.json").write_text(json.dumps(results))
+    html_path = write_feedback(tmp_path / "results.json", tmp_path / "feedback.html")
+    page = browser.open(html_path, *SIZES["desktop"][:2])
+    assert page.script_errors() == []
+
+    groups = page.evaluate(GROUPS)
+    assert [g["name"] for g in groups] == list(report_samples.UNWRITTEN)
+    for group in groups:
+        names = report_samples.UNWRITTEN[group["name"]]
+        assert group["checks"] == len(names) and group["shown"] and group["assignment"] == "a2"
+        assert f"{group['name']} is not implemented yet: {len(names)} checks" in group["text"]
+        assert f"{0.5 * len(names):g} points at stake" in group["text"]
+    rows = page.evaluate(ROW_NAMES)
+    grouped = {name for names in report_samples.UNWRITTEN.values() for name in names}
+    assert not grouped & set(rows), "an unwritten function's checks have rows of their own"
+
+    standing = page.evaluate(STANDING)
+    artifacts = results["extra_data"]["artifacts"]
+    for task, artifact in artifacts.items():
+        if task == "experiments":
+            continue
+        shown = standing[task]
+        value, threshold = artifact["value"], artifact["threshold"]
+        assert f"{100 * value:.2f}%" in shown["metric"]
+        assert f"full credit from {100 * threshold:g}%" in shown["metric"]
+        assert f"{artifact['partial_credit']:g} of the points from " \
+               f"{100 * artifact['partial_threshold']:g}%" in shown["metric"]
+        assert f"{100 * abs(value - threshold):.2f} percentage points" in shown["metric"]
+        assert (shown["spare"], shown["short"]) == (value >= threshold, value < threshold)
+        expected = ("passed" if value >= threshold else
+                    "partial" if value >= artifact["partial_threshold"] else "failed")
+        assert expected in shown["chip"]
+        assert f"{artifact['seconds']:.1f} s" in shown["time"]
+        assert f"of its {artifact['budget_seconds']:g} s budget" in shown["time"]
+    assert any(standing[t]["short"] for t in artifacts if t in standing), "a failing run too"
+
+    shot = page.screenshot(tmp_path / "feedback-grouped-and-margins.png")
+    assert matplotlib.image.imread(shot).shape[1] == SIZES["desktop"][0]
+    keep_screenshot(shot)

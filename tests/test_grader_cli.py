@@ -11,6 +11,7 @@ import csv
 import importlib.util
 import json
 import re
+import shutil
 import sys
 
 import numpy as np
@@ -18,6 +19,7 @@ import pytest
 from grading import (
     ALTERNATIVES,
     REFERENCE,
+    REPO_ROOT,
     STUBS,
     copy_package,
     defined_names,
@@ -346,3 +348,59 @@ def test_require_sandbox_refuses_to_grade_without_it(tmp_path, monkeypatch):
     assert "NO SANDBOX" in process.stderr and "refuses" in process.stderr
     results = json.loads((tmp_path / "results.json").read_text())
     assert results["extra_data"]["status"] == "no-sandbox" and results["score"] == 0
+
+
+def test_the_sandbox_banner_speaks_to_who_runs_the_grader(tmp_path):
+    """Without the hidden seeds (the student bundle's make check) a missing sandbox is
+    nothing for the student to act on: their own code on their own machine. With them,
+    the instructor reads what student code could reach. Neither reads pytest's tallies."""
+    rubric = tmp_path / "rubric"
+    shutil.copytree(REPO_ROOT / "grader" / "rubric", rubric)
+    (rubric / "secrets.toml").unlink()
+    seen = {}
+    for who, env in (("student", {"GRADER_RUBRIC": str(rubric)}), ("instructor", {})):
+        status, results, process = grade(STUBS, tmp_path / who, ["a1"],
+                                         env=dict(env, GRADER_SANDBOX="none"))
+        assert status == EXIT_OK, process.stderr
+        assert not re.search(r"\d+ (failed|passed|deselected)", process.stdout), process.stdout
+        seen[who] = (process.stdout, results["output"])
+    for text in seen["student"]:
+        assert "nothing for you to do" in text and "on your own machine" in text
+        assert "NO SANDBOX" not in text and "could read any file you can" not in text
+    for text in seen["instructor"]:
+        assert "NO SANDBOX" in text and "nothing for you to do" not in text
+
+
+def test_a_training_task_says_where_it_stands_in_every_output_form(tmp_path):
+    """Passing, a task still says its metric beside the threshold and its time beside its
+    budget: in the terminal (not a TTY here), in results.json's output, in feedback.html."""
+    from grader.rubric import load_rubric  # noqa: PLC0415
+    from grader.tasks import TASKS  # noqa: PLC0415
+
+    status, results, process = grade(REFERENCE, tmp_path, ["a5"], "-k", "task_accuracy and xor",
+                                     "--report")
+    assert status == EXIT_OK, process.stderr
+    table = load_rubric().assignments["a5"].tasks["xor"]
+    (test,) = [t for t in results["tests"] if t["extra_data"]["check"] == "task_accuracy[xor]"]
+    assert test["score"] == test["max_score"] > 0
+    threshold = f"full credit from {TASKS['xor'].show_threshold(table['threshold'])}"
+    budget = f"of its {table['budget_seconds']:g} s budget"
+    seconds = results["extra_data"]["artifacts"]["xor"]["seconds"]
+    line = [x for x in process.stdout.splitlines() if "task_accuracy[xor]" in x]
+    assert len(line) == 1 and threshold in line[0] and budget in line[0]
+    assert f"computed for {seconds:.1f} s" in line[0]
+    assert test["output"].startswith("ok: ") and threshold in test["output"] \
+        and budget in test["output"]
+    html = (tmp_path / "feedback.html").read_text()
+    standing = re.search(r'<article class="task" id="task-xor">.*?<p class="standing">(.*?)</p>',
+                         html, re.S).group(1)
+    assert threshold in standing and budget in standing and "to spare" not in standing
+    # Unwritten, the same task states its terms under the reason, in the terminal too.
+    status, results, process = grade(STUBS, tmp_path / "stubs", ["a5"], "-k",
+                                     "task_accuracy and xor")
+    assert status == EXIT_OK, process.stderr
+    lines = process.stdout.splitlines()
+    (at,) = [i for i, x in enumerate(lines) if "x task_accuracy[xor]" in x]
+    assert "is not implemented yet" in lines[at]
+    assert lines[at + 1].strip().startswith("the task's terms: training accuracy, " + threshold)
+    assert f"within {table['budget_seconds']:g} s of CPU time" in lines[at + 1]

@@ -107,6 +107,23 @@ def test_a_zip_of_a_folder(autograder):
     assert full(run(autograder, {"solution.zip": archive}))
 
 
+def test_the_written_answers_are_kept_and_reported(autograder):
+    """answers.md beside the modules: read (not scored), its missing answers in the output."""
+    from grader.questions import PLACEHOLDER, answers_template  # noqa: PLC0415
+
+    text = answers_template(["a2"])
+    at = text.index(PLACEHOLDER, text.index("### a2.q2\n"))
+    text = text[:at] + "Without scaling, training sees (1 - p) of the test value." + text[at + 16:]
+    results = run(autograder, {"layers.py": REFERENCE / "layers.py",
+                               "answers.md": text.encode()})
+    assert full(results)  # answers score nothing
+    report = results["extra_data"]["written_answers"]
+    assert report["note"] is None
+    assert report["assignments"] == {"a2": {"answered": ["a2.q2"],
+                                            "missing": ["a2.q1", "a2.q3"]}}
+    assert "written answers: 1 of 3 for a2 (missing: a2.q1, a2.q3)" in results["output"]
+
+
 def test_a_notebook(autograder):
     results = run(autograder, {"layers.ipynb": SOURCE_NOTEBOOKS / "a2" / "layers.ipynb"})
     assert full(results)

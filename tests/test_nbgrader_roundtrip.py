@@ -9,7 +9,10 @@ grader's scores of the checks that cell carries (its metadata's nnkit.carries),
 so the two gradebooks agree cell by cell, and the full notebook is out of the
 rubric's total. Assignment 1 also checks the feedback (no hidden test shows),
 the audit of deleted and edited test cells, the late penalty from the rubric,
-and that the isolated grader's scores can be written into nbgrader's gradebook.
+that the isolated grader's scores can be written into nbgrader's gradebook, and
+that the written questions reach nbgrader's manual grading: released without the
+source's model answers, worth the rubric's points, waiting for a grader where the
+student answered, 0 where they did not.
 """
 
 import csv
@@ -22,8 +25,10 @@ from pathlib import Path
 
 import pytest
 
-from authoring.notebook_points import rubric_total
+from authoring.notebook_points import notebook_total, question_points, rubric_total
+from authoring.notebooks import model_answers
 from grader.course import COURSE
+from grader.questions import PLACEHOLDER, questions_of
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE_DIR = ROOT / "assignments"
@@ -82,6 +87,18 @@ def _tampered(notebook):
     return dict(notebook, cells=cells)
 
 
+def _question_grades(course, assignment, student):
+    """{grade_id: (auto_score, max_score, needs_manual_grade)} of the written answers' cells."""
+    from nbgrader.api import Gradebook
+
+    cells = {q.cell_id for q in questions_of(assignment)}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        submission = gradebook.find_submission(assignment, student)
+        return {grade.name: (grade.auto_score, grade.max_score, grade.needs_manual_grade)
+                for notebook in submission.notebooks for grade in notebook.grades
+                if grade.name in cells}
+
+
 def _scores(course, assignment, student):
     from nbgrader.api import Gradebook
 
@@ -104,6 +121,7 @@ def graded(request, tmp_path_factory):
     _nbgrader(course, "generate_assignment", a, "--force")
     source = json.loads((course / "source" / a / name).read_text())
     released = json.loads((course / "release" / a / name).read_text())
+    # The source holds the model answers: its student answers the written questions too.
     students = {"full": source, "blank": released}
     if a in MISTAKES:
         students["mistaken"] = _mistaken(json.loads(json.dumps(source)), a)
@@ -133,10 +151,13 @@ def test_the_release_has_no_solutions_and_no_hidden_tests(graded):
 
 
 def test_the_notebook_is_out_of_the_rubrics_total_and_the_reference_earns_it(graded):
+    """Out of the checks' and the written questions' points; the autograder gives the
+    checks' (the questions wait for manual grading)."""
     assignment, course, cells, _, _ = graded
     score, max_score, _ = _scores(course, assignment.id, "full")
-    assert max_score == pytest.approx(rubric_total(assignment.id))
-    assert score == pytest.approx(max_score)
+    assert max_score == pytest.approx(notebook_total(assignment.id))
+    assert max_score > rubric_total(assignment.id)  # the questions are in it
+    assert score == pytest.approx(rubric_total(assignment.id))
     assert _scores(course, assignment.id, "blank")[0] == 0
 
 
@@ -148,6 +169,8 @@ def _cell_views(graded, student):
     _, _, nbgrader_cells = _scores(course, assignment.id, student)
     views = {}
     for grade_id, cell in cells.items():
+        if "question" in cell["metadata"].get("nnkit", {}):
+            continue  # a written answer carries no check: graded by hand
         carried = [checks[name] for name in cell["metadata"]["nnkit"]["carries"]]
         views[grade_id] = (nbgrader_cells[grade_id], sum(t["score"] for t in carried),
                            any(t["score"] < t["max_score"] for t in carried),
@@ -180,6 +203,27 @@ def test_a_mistake_costs_cells_only_where_the_grader_finds_it(graded):
     nbgrader_total = sum(ours for ours, _, _, _ in views.values())
     full_total = sum(points for _, _, _, points in views.values())
     assert nbgrader_total < full_total and isolated["mistaken"]["score"] < full_total
+
+
+@pytest.mark.parametrize("graded", [COURSE["a1"]], indirect=True, ids=["a1"])
+def test_the_written_questions_reach_nbgraders_manual_grading(graded):
+    """Released as blank answer cells; after autograde, an answer waits for a grader (no
+    automatic score) and an unanswered cell scores 0; each is worth the rubric's points."""
+    _, course, _, released, _ = graded
+    points = {q.cell_id: question_points("a1")[q.id] for q in questions_of("a1")}
+    answer_cells = {c["metadata"]["nbgrader"]["grade_id"]: c for c in released["cells"]
+                    if c["metadata"].get("nbgrader", {}).get("grade_id") in points}
+    assert sorted(answer_cells) == sorted(points)
+    for cell in answer_cells.values():
+        assert cell["cell_type"] == "markdown" and "".join(cell["source"]) == PLACEHOLDER
+        assert cell["metadata"]["nbgrader"]["solution"] and cell["metadata"]["nbgrader"]["grade"]
+    released_text = json.dumps(released)
+    for question in questions_of("a1"):  # the source's model answers stay in the source
+        assert model_answers()[question.id].splitlines()[0] not in released_text
+    answered = _question_grades(course, "a1", "full")
+    assert answered == {cell: (None, points[cell], True) for cell in points}
+    blank = _question_grades(course, "a1", "blank")
+    assert blank == {cell: (0.0, points[cell], False) for cell in points}
 
 
 @pytest.mark.parametrize("graded", [COURSE["a1"]], indirect=True, ids=["a1"])
@@ -255,4 +299,6 @@ def test_the_isolated_scores_become_nbgraders_and_a_late_notebook_loses_the_rubr
     with open(late_course / "grades.csv", newline="") as f:
         row = next(csv.DictReader(f))
     assert float(row["late_submission_penalty"]) == pytest.approx(0.2 * float(row["raw_score"]))
-    assert float(row["score"]) == pytest.approx(0.8 * float(row["max_score"]))
+    # The checks' points (the written answers wait for manual grading), less 20%.
+    assert float(row["raw_score"]) == pytest.approx(rubric_total("a1"))
+    assert float(row["score"]) == pytest.approx(0.8 * rubric_total("a1"))

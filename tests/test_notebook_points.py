@@ -3,7 +3,8 @@
 Every check of the isolated grader is carried by exactly one test cell of its
 assignment's notebook (authoring/notebook_points.py), and the generated
 notebooks' graded cells add up to the rubric's total, public cases to the
-visible cells and hidden cases to the hidden ones.
+visible cells and hidden cases to the hidden ones. The written questions are
+manually graded answer cells on top, worth the rubric's [questions] points.
 """
 
 import json
@@ -13,23 +14,37 @@ import pytest
 
 from authoring import notebook_points
 from authoring.notebook_checks import CHECKS, Check
-from authoring.notebook_points import PointsError, carriers, grader_checks, rubric_total
+from authoring.notebook_points import (
+    PointsError,
+    carriers,
+    grader_checks,
+    notebook_total,
+    question_points,
+    rubric_total,
+)
 from grader.course import COURSE
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _graded_cells(assignment):
+def _graded_cells(assignment, questions=False):
+    """{grade_id: points} of the test cells (or, questions=True, of the written answers)."""
     path = ROOT / "assignments" / "source" / assignment.id / f"{assignment.notebook}.ipynb"
     return {cell["metadata"]["nbgrader"]["grade_id"]: cell["metadata"]["nbgrader"]["points"]
             for cell in json.loads(path.read_text())["cells"]
-            if cell["metadata"].get("nbgrader", {}).get("grade")}
+            if cell["metadata"].get("nbgrader", {}).get("grade")
+            and bool(cell["metadata"].get("nnkit", {}).get("question")) == questions}
 
 
 @pytest.mark.parametrize("assignment", list(COURSE), ids=lambda a: a.id)
 def test_the_notebook_is_out_of_the_graders_total(assignment):
     cells = _graded_cells(assignment)
     assert sum(cells.values()) == pytest.approx(rubric_total(assignment.id))
+    answers = _graded_cells(assignment, questions=True)
+    assert answers == {f"answer-{q.replace('.', '-')}": points
+                       for q, points in question_points(assignment.id).items()}
+    assert notebook_total(assignment.id) == pytest.approx(sum(cells.values())
+                                                          + sum(answers.values()))
     hidden = sum(points for grade_id, points in cells.items() if grade_id.endswith("-hidden"))
     public = rubric_total(assignment.id, public_only=True)
     assert sum(cells.values()) - hidden >= public - 1e-9  # hidden cases without a hidden cell

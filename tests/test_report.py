@@ -285,8 +285,17 @@ def assert_report_matches_results(results, html, page):
         row = re.search(rf'href="#{assignment}".*?</tr>', html).group(0)
         assert re.sub(r"<[^>]+>", "", row).count(
             f"{total['score']:.2f}".rstrip("0").rstrip(".") + " / ") == 1
-    shown = {c for c in re.findall(r'<code class="name">([^<]+)</code>', html)}
-    assert shown == {t["extra_data"]["check"].replace("'", "&#x27;") for t in results["tests"]}
+    # Every check is on the page: in a row of its own, or named in the row of the checks
+    # that failed for one reason (an unwritten function, an import failure).
+    rows = set(re.findall(r'<code class="name">([^<]+)</code>', html))
+    grouped = re.findall(r'<code class="grouped">([^<]+)</code>', html)
+    checks = {t["extra_data"]["check"].replace("'", "&#x27;") for t in results["tests"]}
+    assert len(grouped) == len(set(grouped))
+    assert checks <= rows | set(grouped)
+    unwritten = {t["output"].split(" is not implemented yet")[0] for t in results["tests"]
+                 if t["score"] < t["max_score"] and " is not implemented yet" in
+                 t["output"].splitlines()[0]}
+    assert rows - checks <= unwritten | set(grouped)
 
 
 @pytest.mark.parametrize("which", ["reference", "stubs", "half_correct"])
@@ -299,7 +308,16 @@ def test_report_of_a_real_grading(tmp_path, which):
     if which == "reference":
         assert failed_rows == [] and results["score"] == results["extra_data"]["max_score"]
     elif which == "stubs":
-        assert len(failed_rows) > 0.5 * len(results["tests"])
+        # One row per unwritten function, as the terminal's one line: not one per check.
+        unwritten = [t for t in results["tests"] if t["score"] < t["max_score"]
+                     and " is not implemented yet" in t["output"].splitlines()[0]]
+        functions = {(t["extra_data"]["assignment"], t["output"].split(" is ")[0])
+                     for t in unwritten}
+        groups = re.findall(r'<li class="check failed group" data-kind="unwritten" '
+                            r'data-checks="(\d+)"', html)
+        assert len(unwritten) > 0.5 * len(results["tests"])
+        assert len(groups) == len(functions) < len(unwritten) / 2
+        assert sum(map(int, groups)) == len(unwritten)
         assert "not implemented yet" in page.text
     else:
         assert 'id="a1"' in html and "a3" in page.ids
@@ -411,3 +429,24 @@ def test_knock_on_counts_failures_that_may_start_in_an_earlier_assignment():
     graded = [student(7, "failed"), student(10, "failed"), student(7, "passed")]
     counts = knock_on_counts(graded, {"a5": ["a1", "a2", "a3"]})
     assert counts == {("a5", "mlp_backward[b1-public]"): 1}
+
+
+def test_the_accuracy_axis_zooms_on_the_band_that_matters():
+    """MNIST's curve lives in 90-100%: the axis shows that band, not 0-100%; a curve that
+    climbs from chance keeps its climb; a first epoch far below is left out and named."""
+    from grader.report.plots import accuracy_axis  # noqa: PLC0415
+
+    mnist = [93.1, 96.4, 97.3, 97.9, 98.2, 98.4]
+    lower, below = accuracy_axis([mnist], [95.0, 90.0])
+    assert 85 <= lower < 90 and below is None
+    lower, below = accuracy_axis([mnist], [95.0])
+    assert 90 <= lower < min(mnist) and below is None
+    climbing = [34.0, 52.0, 71.0, 88.0, 95.0, 97.0]
+    lower, below = accuracy_axis([climbing], [95.0, 85.0])
+    assert lower < 34 and below is None
+    from_chance = [10.0, 80.0, 90.0, 95.0, 97.0, 98.0]
+    lower, below = accuracy_axis([from_chance], [95.0])
+    assert 70 <= lower < 80 and below == 10.0
+    lower, below = accuracy_axis([[50.0, 75.0, 100.0]], [100.0])
+    assert lower <= 50 and below is None
+    assert accuracy_axis([[3.0, 4.0, 5.0, 6.0, 7.0]], []) == (0.0, None)

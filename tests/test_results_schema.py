@@ -109,7 +109,24 @@ MALFORMED = {
     "unknown outcome": _set(["tests", 0, "extra_data", "outcome"], "crashed"),
     "complete without totals": _set(["extra_data", "assignments"], DELETE),
     "complete as text": _set(["extra_data", "complete"], "yes"),
+    "written answers without missing": _set(["extra_data", "written_answers", "assignments",
+                                             "a1", "missing"], DELETE),
+    "written answer not a question id": _set(["extra_data", "written_answers", "assignments",
+                                              "a1", "answered"], ["q1"]),
+    "written answers scored": _set(["extra_data", "written_answers", "assignments", "a1",
+                                    "score"], 2),
 }
+
+
+def test_the_written_answers_are_reported(real_results):
+    """The reference has no answers.md, the stubs a blank one: every answer missing in both."""
+    from grader.questions import questions_of  # noqa: PLC0415
+
+    report = real_results["extra_data"]["written_answers"]
+    for assignment, entry in report["assignments"].items():
+        assert entry == {"answered": [], "missing": [q.id for q in questions_of(assignment)]}
+    graded = {a for a in real_results["extra_data"]["assignments"] if questions_of(a)}
+    assert graded and graded <= set(report["assignments"])
 
 
 @pytest.mark.parametrize("name", sorted(MALFORMED))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from authoring.notebook_points import is_hidden_case
 from grader.rubric import RUBRIC_DIR, RubricError, _matches, load_rubric
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +43,20 @@ def test_every_check_has_points_and_every_rubric_entry_names_a_check():
         for pattern in assignment.checks:
             assert any(_matches(pattern, name) for name in names), \
                 f"{assignment.id}.toml: {pattern!r} matches no check (a typo, or a stale entry)"
+
+
+def test_no_hidden_case_is_shown_before_the_due_date():
+    """A hidden case's name, output and values stay hidden until the due date: every one of
+    them, whatever its parameter id looks like (`[hidden]` as well as `[dW-hidden]`)."""
+    rubric = load_rubric()
+    checks = collected_checks()
+    for assignment in rubric.assignments.values():
+        for module in assignment.check_modules:
+            for name in checks.get(module, []):
+                if is_hidden_case(name):
+                    entry = assignment.entry(name)
+                    assert entry["visibility"] != "visible", f"{assignment.id}: {name} is shown"
+                    assert entry.get("details") is False, f"{assignment.id}: {name} shows values"
 
 
 def test_every_listed_module_exists():

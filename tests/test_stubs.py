@@ -271,3 +271,14 @@ def test_reference_stub_texts_compile():
 def test_unbalanced_markers_raise(broken):
     with pytest.raises(RegionError):
         stub_text(broken, where="broken.py")
+
+
+def test_the_stub_package_speaks_to_the_student():
+    """The reference's package docstring says what the reference is; a student's copy is not
+    the course's solution."""
+    reference_init = (stubs.REFERENCE / "__init__.py").read_text()
+    assert "reference solution" in reference_init.lower()
+    stub_init = stubs.expected_stubs()["__init__.py"]
+    assert "reference" not in stub_init.lower() and "solution of the course" not in stub_init
+    assert "YOUR CODE HERE" in stub_init
+    assert (stubs.STUBS / "__init__.py").read_text() == stub_init

@@ -155,6 +155,38 @@ def test_judge_accuracy_gives_partial_credit_with_the_numbers():
     assert failure.value.credit == 0 and failure.value.hint == table("spirals")["hint"]
 
 
+def test_a_passing_run_says_its_margin_and_its_time_against_the_budget():
+    spirals, terms = TASKS["spirals"], table("spirals")
+    run = finished_run(accuracy=0.99)
+    text = spirals.standing(run, terms)
+    assert f"training accuracy 99.00% (full credit from {100 * terms['threshold']:g}%: " \
+           f"{100 * (0.99 - terms['threshold']):.2f} percentage points to spare)" in text
+    assert f"computed for 1.0 s of its {terms['budget_seconds']:g} s budget" in text
+
+
+def test_a_run_without_a_metric_still_states_the_tasks_terms():
+    """A run that ended early (a wrong setting, an unwritten function) has no metric, but
+    the student still reads what it had to reach and in what time, from the rubric."""
+    from grader.compare import TERMS_PREFIX  # noqa: PLC0415
+
+    moons, terms = TASKS["moons"], table("moons")
+    run = finished_run("moons")
+    run.failure, run.seconds = CheckFailed("HYPERPARAMS['moons'] lacks 'l2'", hint="add it"), 0.4
+    with pytest.raises(CheckFailed) as failure:
+        moons.judge(run, terms)
+    reason, stated = failure.value.message.split("\n")
+    assert reason == "HYPERPARAMS['moons'] lacks 'l2'" and failure.value.hint == "add it"
+    assert stated.startswith(TERMS_PREFIX + "test accuracy, full credit from ")
+    assert f"from {100 * terms['threshold']:g}%" in stated
+    assert f"{terms['partial_credit']:g} of the points from {100 * terms['partial_threshold']:g}%" \
+        in stated
+    assert f"within {terms['budget_seconds']:g} s of CPU time (this run computed for 0.4 s)" \
+        in stated
+    run.failure = RuntimeError("the worker died")
+    with pytest.raises(RuntimeError):  # not a verdict of the check: passed on as it is
+        moons.judge(run, terms)
+
+
 def test_a_valid_history_passes():
     TASKS["spirals"].check_history(finished_run())
 

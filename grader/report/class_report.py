@@ -5,7 +5,8 @@ not import, missing module, timed out, worker died, budget exhausted, not
 started, and gradings that did not finish), the distribution of the scores,
 the class's mean per assignment, each check's pass rate across the class from
 the hardest, the hints the grader gave most often (the mistakes most students
-made), the slowest submissions, and a row per student with a link to their
+made), the pairs of submissions whose code is suspiciously similar (similarity.py:
+a flag, never a score), the slowest submissions, and a row per student with a link to their
 feedback.html. It follows the students' pages on visibility:
 a hint of a check whose details are hidden from students is not counted, so
 the page can be shown to the class.
@@ -35,13 +36,31 @@ HARDEST_SHOWN = 25  # checks listed before the "all checks" fold
 HINTS_SHOWN = 10
 
 
-def write_class_report(out_dir, student_ids):
-    """Write out_dir/index.html for the students graded into out_dir/<id>/; returns its path."""
+def write_class_report(out_dir, student_ids, class_folder=None):
+    """Write out_dir/index.html for the students graded into out_dir/<id>/; returns its path.
+
+    With class_folder (their submissions, one folder each), the page also lists the
+    pairs whose code is suspiciously similar (similarity.py).
+    """
     out_dir = Path(out_dir)
     students = [_load(out_dir, student_id) for student_id in student_ids]
+    similar = _similarity(out_dir, class_folder, student_ids) if class_folder else ""
     path = out_dir / "index.html"
-    path.write_text(render_class_report(students), encoding="utf-8")
+    path.write_text(render_class_report(students, similar), encoding="utf-8")
     return path
+
+
+def _similarity(out_dir, class_folder, student_ids):
+    from ..rubric import load_rubric  # noqa: PLC0415
+    from .similarity import similarity_section, write_similarity  # noqa: PLC0415
+
+    try:
+        written, found = write_similarity(out_dir, class_folder, student_ids,
+                                          load_rubric().similarity)
+    except ImportError:
+        return ('<section id="similarity"><h2>Similar code</h2><p>Not compared: the '
+                "similarity report needs copydetect (pip install -e '.[cluster]').</p></section>")
+    return similarity_section(written, found)
 
 
 def _load(out_dir, student_id):
@@ -71,11 +90,12 @@ def _trouble(student):
     return list(((student["results"] or {}).get("extra_data") or {}).get("trouble") or [])
 
 
-def render_class_report(students):
-    """The page's HTML from [{id, results, status, link}]."""
+def render_class_report(students, similarity=""):
+    """The page's HTML from [{id, results, status, link}] (and the similarity section)."""
     graded = [s for s in students if s["results"] is not None]
     shares = [_percent(s["results"]) for s in graded]
-    body = [_header(students, shares), "<main>", _triage(students), _distribution(shares),
+    body = [_header(students, shares), "<main>", _triage(students), similarity,
+            _distribution(shares),
             _assignments(graded), _pass_rates(graded), _hints(graded), _slowest(graded),
             _roster(students), "</main>",
             f"<footer>Made by the course grader on {datetime.date.today():%d %B %Y} from "

@@ -16,8 +16,9 @@ import datetime
 import json
 from pathlib import Path
 
+from ..answers import summary_line as answers_line
 from ..course import COURSE
-from ..plugin import HIDDEN_DETAILS
+from ..plugin import HIDDEN_DETAILS, IMPORT_FAILED, NOT_IMPLEMENTED
 from ..tasks import TASKS as TASK_REGISTRY
 from . import plots
 from .experiments import ASSIGNMENT as EXPERIMENTS_ASSIGNMENT
@@ -58,7 +59,7 @@ def render_feedback(results):
     if extra.get("failure"):
         body.append(f'<div class="banner" role="alert"><strong>Grading did not finish.</strong> '
                     f"{text(extra['failure'])}</div>")
-    body += [_summary(extra, tests), _checks(extra, tests),
+    body += [_summary(extra, tests), _written_answers(extra), _checks(extra, tests),
              _training(extra.get("artifacts") or {}, tests),
              _experiments((extra.get("artifacts") or {}).get("experiments"), tests),
              _about(results), "</main>",
@@ -89,6 +90,14 @@ class Check:
             output = output[: -len(f"\nHint: {hint}")]
         self.message = output if self.shown else ""
         self.hint = str(hint) if hint and self.shown else ""
+        # An unwritten function's checks, shown as one row (as the terminal does): the
+        # sentence is the grader's own and says nothing of any input, hidden or not.
+        first = output.splitlines()[0] if output else ""
+        self.unwritten = (first[:-len(" is " + NOT_IMPLEMENTED)]
+                          if self.outcome != "passed" and first.endswith(" is " + NOT_IMPLEMENTED)
+                          else None)
+        self.import_failure = (output if self.outcome != "passed" and self.shown
+                               and first.startswith(IMPORT_FAILED) else None)
 
     @property
     def lost_points(self):
@@ -149,6 +158,18 @@ def _summary(extra, tests):
             f"<tbody>{''.join(rows)}</tbody></table></section>")
 
 
+def _written_answers(extra):
+    """One line per assignment: which written answers answers.md holds (graded by hand)."""
+    report = extra.get("written_answers")
+    lines = [answers_line(report, a) for a in (report or {}).get("assignments", {})]
+    if not any(lines):
+        return ""
+    items = "".join(f"<li>{text(line)}</li>" for line in lines if line)
+    return ('<section id="written-answers"><h2>Written answers</h2>'
+            '<p class="lead">Your answers in answers.md are read by your instructor, not '
+            f"scored by the grader.</p><ul>{items}</ul></section>")
+
+
 def _checks(extra, tests):
     totals = extra.get("assignments") or {}
     parts = ['<section id="checks"><h2>Checks</h2>',
@@ -170,17 +191,63 @@ def _checks(extra, tests):
 
 
 def _check_list(checks):
-    """The checks that lost points, then the passed ones (folded when there are problems)."""
+    """The checks that lost points, then the passed ones (folded when there are problems).
+
+    The checks of an unwritten function are one row with the points at stake, and so are
+    the checks one import failure stopped: an unstarted assignment is a few rows, not one
+    red row per check.
+    """
     problems = [c for c in checks if c.lost_points]
     passed = [c for c in checks if not c.lost_points]
     passed_list = f'<ul class="checks">{"".join(_check_item(c) for c in passed)}</ul>'
     if not problems:
         return passed_list
-    html = f'<ul class="checks">{"".join(_check_item(c) for c in problems)}</ul>'
+    unwritten, imports, rows = {}, {}, []
+    for check in problems:
+        if check.unwritten:
+            if check.unwritten not in unwritten:
+                rows.append(("unwritten", check.unwritten))
+            unwritten.setdefault(check.unwritten, []).append(check)
+        elif check.import_failure:
+            if check.import_failure not in imports:
+                rows.append(("import", check.import_failure))
+            imports.setdefault(check.import_failure, []).append(check)
+        else:
+            rows.append(("check", check))
+    items = []
+    for kind, key in rows:
+        if kind == "unwritten":
+            items.append(_group_item(unwritten[key], key, f"{key} is not implemented yet",
+                                     "unwritten"))
+        elif kind == "import":
+            items.append(_group_item(imports[key], imports[key][0].name, key, "import"))
+        else:
+            items.append(_check_item(key))
+    html = f'<ul class="checks">{"".join(items)}</ul>'
     if passed:
         html += (f'<details class="passed-list"><summary>{status_chip("passed")} '
                  f"the other {len(passed)} checks</summary>{passed_list}</details>")
     return html
+
+
+def _group_item(checks, name, message, kind):
+    """One row for the checks that failed for one reason (an unwritten function, an import)."""
+    score = sum(c.score for c in checks)
+    maximum = sum(c.max_score for c in checks)
+    count = f"{len(checks)} check{'s' if len(checks) != 1 else ''}"
+    if kind == "unwritten":
+        reason = f"{message}: {count}, {points(maximum - score)} points at stake."
+        detail = ""
+    else:
+        reason = f"{count} could not run, {points(maximum - score)} points:"
+        detail = f"<pre>{text(message)}</pre>"
+    names = ", ".join(f'<code class="grouped">{text(c.name)}</code>' for c in checks)
+    return (f'<li class="check failed group" data-kind="{kind}" data-checks="{len(checks)}">'
+            f'{status_chip("failed")}<div class="what"><code class="name">{text(name)}</code>'
+            f'<p class="group-reason">{text(reason)}</p>{detail}'
+            f'<details class="group-checks"><summary>which checks</summary>'
+            f"<p>{names}</p></details></div>"
+            f'<span class="pts">{points(score)} / {points(maximum)}</span></li>')
 
 
 def _check_item(check):
@@ -252,41 +319,36 @@ def _task_card(task, artifact, tests):
     """One training task: facts, then loss, accuracy, boundary or digits, gradient norms.
 
     The artifact is grader/tasks/' (runs.py and mlp.py): {"history", "accuracy",
-    "threshold", "seconds", "measured_on", "points", "grid" (or "grid_error"),
-    "samples" (MNIST)}, or for a run that failed {"error", "seconds", "history"
-    (when train returned one)}.
+    "value", "metric", "threshold", "partial_threshold", "partial_credit",
+    "budget_seconds", "seconds", "measured_on", "points", "grid" (or "grid_error"),
+    "samples" (MNIST)}, or for a run that failed {"error", "seconds", the rubric's
+    thresholds and budget, "history" (when train returned one)}.
     """
     label = TASKS.get(task, task)
     artifact = artifact if isinstance(artifact, dict) else {}
     head = [f"<h3>{text(label)}</h3>"]
+    outcome, standing = _standing(artifact)
     if not artifact.get("history"):
         chip = status_chip("failed" if _related(tests, task) else "not run")
         return (f'<article class="task" id="task-{text(task)}"><div class="task-head">'
-                f"{head[0]}{chip}</div>"
+                f"{head[0]}{chip}</div>{standing}"
                 f"{no_figure(f'{label} training', _why_missing(task, artifact, tests))}"
                 "</article>")
-    facts = []
-    accuracy, threshold = artifact.get("accuracy"), artifact.get("threshold")
+    threshold = artifact.get("threshold")
     if not isinstance(threshold, (int, float)):
         threshold = None
-    if isinstance(accuracy, (int, float)):
-        where = {"training": " on the training data", "test": " on the test data"}.get(
-            artifact.get("measured_on"), "")
-        facts.append(f"accuracy {100 * accuracy:.1f}%{where}")
-        if threshold is not None:
-            head.append(status_chip("passed" if accuracy >= threshold else "failed"))
-            facts.append(f"full credit from {100 * threshold:.0f}%")
-    elif artifact.get("error"):
-        head.append(status_chip("failed"))
-    if isinstance(artifact.get("seconds"), (int, float)):
-        facts.append(f"{artifact['seconds']:.1f} s")
+    accuracy = artifact.get("accuracy")
+    if outcome:
+        head.append(status_chip(outcome))
     failure = (f'<p class="banner">The run did not finish: {text(artifact["error"])}</p>'
                if artifact.get("error") else "")
     history = artifact["history"]
     loss = _draw(f"{label} loss", f"{label}: training loss per epoch",
                  lambda: plots.loss_curve(history))
     accuracy_figure = _draw(f"{label} accuracy", f"{label}: accuracy per epoch",
-                            lambda: plots.accuracy_curve(history, threshold))
+                            lambda: plots.accuracy_curve(
+                                history, threshold, artifact.get("partial_threshold"),
+                                measured=_measured(artifact)))
     if task == "mnist":
         samples, caption = _digits(artifact.get("samples"), accuracy)
         picture = _draw("MNIST digits", "MNIST test digits with predicted and true labels",
@@ -305,9 +367,88 @@ def _task_card(task, artifact, tests):
                   lambda: plots.gradient_norms(history.get("grad_norm")),
                   "Norms that fall to ~0 or explode show vanishing or exploding gradients.")
     return (f'<article class="task" id="task-{text(task)}"><div class="task-head">{"".join(head)}'
-            f'<span class="facts">{text(" · ".join(facts))}</span></div>{failure}'
+            f"</div>{standing}{failure}"
             f'<div class="figrow">{loss}{accuracy_figure}</div>'
             f'<div class="figrow">{picture}{norms}</div></article>')
+
+
+def _measured(artifact):
+    """(label, accuracy) the grader measured on test data, for the accuracy figure, or None.
+
+    The training accuracy is already the curve's last point; a test accuracy is what the
+    curve cannot show: how far the network generalises from what it was trained on.
+    """
+    value = _number(artifact.get("accuracy"))
+    if value is None or artifact.get("measured_on") != "test":
+        return None
+    return "test (measured by the grader)", value
+
+
+def _number(value):
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+        else None
+
+
+def _standing(artifact):
+    """(outcome, HTML): a run's metric beside its thresholds and its time beside its budget.
+
+    Passing or not, the student sees the margin: 96.2% against a threshold of 95% is
+    1.2 points above it, and 1.5 s of a 20 s budget leaves room for more epochs.
+    """
+    metric = str(artifact.get("metric") or "accuracy")
+    lower = artifact.get("lower_is_better") is True
+    value = _number(artifact.get("value", artifact.get("accuracy")))
+    threshold, partial = _number(artifact.get("threshold")), _number(
+        artifact.get("partial_threshold"))
+    measured_on = {"training": "training ", "test": "test "}.get(artifact.get("measured_on"), "")
+
+    def shown(number):
+        return f"{100 * number:.2f}%" if metric == "accuracy" else f"{number:.4g}"
+
+    def bound(number):
+        return f"{100 * number:g}%" if metric == "accuracy" else f"{number:g}"
+
+    def meets(limit):
+        return value <= limit + 1e-12 if lower else value >= limit - 1e-12
+
+    sign = "≤" if lower else "from"
+    lines, outcome = [], None
+    if value is not None and threshold is not None:
+        gap = (threshold - value) if lower else (value - threshold)
+        unit = " percentage points" if metric == "accuracy" else ""
+        size = f"{100 * abs(gap):.2f}" if metric == "accuracy" else f"{abs(gap):.4g}"
+        if meets(threshold):
+            outcome = "passed"
+            margin = (f'<span class="margin-above">{size}{unit} to spare</span>'
+                      if abs(gap) > 1e-12 else '<span class="margin-above">right on it</span>')
+        else:
+            margin = f'<span class="margin-below">{size}{unit} short</span>'
+            outcome = "partial" if partial is not None and meets(partial) else "failed"
+        rules = f"full credit {sign} {bound(threshold)}"
+        if partial is not None:
+            credit = _number(artifact.get("partial_credit"))
+            share = f"{credit:g} of the points" if credit is not None else "partial credit"
+            rules += f", {share} {sign} {bound(partial)}"
+        lines.append(f'<span class="metric" data-value="{value:.6g}" '
+                     f'data-threshold="{threshold:g}">{text(measured_on + metric)} '
+                     f"<strong>{text(shown(value))}</strong>: {text(rules)}; {margin}</span>")
+    elif value is not None:
+        lines.append(f'<span class="metric">{text(measured_on + metric)} '
+                     f"<strong>{text(shown(value))}</strong></span>")
+    elif artifact.get("error"):
+        outcome = "failed"
+        if threshold is not None:
+            lines.append(f'<span class="metric">{text(measured_on + metric)}: none, the run did '
+                         f"not finish (full credit {text(sign)} {text(bound(threshold))})</span>")
+    seconds, budget = _number(artifact.get("seconds")), _number(artifact.get("budget_seconds"))
+    if seconds is not None and budget:
+        lines.append(f'<span class="time" data-seconds="{seconds:g}" data-budget="{budget:g}">'
+                     f"computed for <strong>{seconds:.1f} s</strong> of its {budget:g} s budget "
+                     f"(CPU time, {100 * seconds / budget:.0f}%)</span>")
+    elif seconds is not None:
+        lines.append(f'<span class="time">computed for {seconds:.1f} s</span>')
+    html = f'<p class="standing">{"".join(lines)}</p>' if lines else ""
+    return outcome, html
 
 
 def _digits(samples, accuracy, shown=24, wrong_at_most=12):

@@ -155,6 +155,13 @@ li.check pre { white-space: pre-wrap; overflow-wrap: anywhere; margin: 4px 0 0;
 li.check .hint { margin: 4px 0 0; padding: 4px 8px; border-left: 3px solid #e69f00;
   background: #fff8e8; border-radius: 3px; }
 li.check .private { color: var(--muted); font-style: italic; margin: 2px 0 0; }
+li.check .group-reason { margin: 2px 0 0; }
+li.check details.group-checks > summary { cursor: pointer; color: var(--muted); font-size: .86rem; }
+li.check details.group-checks p { margin: 2px 0 0; color: var(--muted); font-size: .86rem;
+  overflow-wrap: anywhere; }
+.standing { margin: 6px 0 0; display: grid; gap: 2px; font-size: .92rem; }
+.standing .margin-above { color: var(--passed); font-weight: 600; }
+.standing .margin-below { color: var(--failed); font-weight: 600; }
 details.passed-list { margin: 0 14px 10px; border-top: 1px solid var(--line); }
 details.passed-list > summary { cursor: pointer; padding: 9px 0; color: var(--muted); }
 details.passed-list ul.checks { padding: 0; }

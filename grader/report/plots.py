@@ -83,28 +83,78 @@ def loss_curve(history):
     return to_data_uri(figure)
 
 
-def accuracy_curve(history, threshold=None):
-    """Train (and validation) accuracy per epoch, the full-credit threshold dashed.
+def accuracy_curve(history, threshold=None, partial_threshold=None, measured=None):
+    """Train (and validation) accuracy per epoch, the thresholds dashed, the axis zoomed.
+
+    The vertical axis shows the band that matters, from a little below the lowest of the
+    curve, the thresholds and the grader's measurement, up to 100%: on MNIST that is
+    90-100%, not 0-100% where 95% and 98% look alike. The first of five or more epochs is
+    left below the axis when it alone would more than double the band, and the axis label
+    then says how low it went.
 
     Args:
         history: {"train_acc": [...], "val_acc": [...] (optional)}, fractions in [0, 1].
         threshold: the accuracy for full credit, or None.
+        partial_threshold: the accuracy for partial credit, or None.
+        measured: (label, accuracy) the grader measured after training (a test accuracy),
+            drawn as a point at the last epoch, or None.
     """
     if not isinstance(history, dict) or not history.get("train_acc"):
         raise PlotError("the accuracy history is missing")
     figure, ax = plt.subplots(figsize=(4.8, 3.4))
+    curves = []
     for index, (key, label) in enumerate([("train_acc", "train"), ("val_acc", "validation")]):
         if history.get(key):
             values = [100 * v for v in numbers(history[key], f"the {label} accuracy history")]
             ax.plot(_epochs(len(values)), values, color=COLOURS[index + 1],
-                    linestyle=LINE_STYLES[index], linewidth=1.8, label=label)
-    if isinstance(threshold, (int, float)):
-        ax.axhline(100 * threshold, color="#555555", linestyle=":", linewidth=1.2,
-                   label=f"full credit ({100 * threshold:.0f}%)")
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
-    ax.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy", ylim=(0, 101))
+                    linestyle=LINE_STYLES[index], linewidth=1.8, label=label,
+                    marker="." if len(values) <= 30 else None)
+            curves.append(values)
+    marks = []
+    for value, style, name in ((threshold, ":", "full credit"),
+                               (partial_threshold, "-.", "partial credit")):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            ax.axhline(100 * value, color="#555555", linestyle=style, linewidth=1.2,
+                       label=f"{name} ({100 * value:g}%)")
+            marks.append(100 * value)
+    if measured is not None:
+        label, value = measured
+        value = 100 * float(value)
+        ax.scatter([len(curves[0])], [value], marker="D", s=36, color=COLOURS[3], zorder=3,
+                   label=f"{label}: {value:.2f}%")
+        marks.append(value)
+    lower, below = accuracy_axis(curves, marks)
+    xlabel = "epoch" if below is None else f"epoch (epoch 1 below the axis: {below:.1f}%)"
+    # Below the axes: on a zoomed axis, inside, it would hide the curves it names.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=8,
+              frameon=False)
+    ax.set(xlabel=xlabel, ylabel="accuracy (%)", title="accuracy", ylim=(lower, 100.5))
     _style(ax)
     return to_data_uri(figure)
+
+
+def accuracy_axis(curves, marks):
+    """(lowest value on the axis, lowest value left below it or None), in percent.
+
+    curves: the plotted accuracy curves (percent per epoch); marks: thresholds and
+    measurements that must stay on the axis.
+    """
+    finite = [[v for v in curve if math.isfinite(v)] for curve in curves]
+    everything = [v for curve in finite for v in curve]
+    later = [v for curve in finite for v in curve[1 if len(curve) >= 5 else 0:]]
+    later += [m for m in marks if math.isfinite(m)]
+    if not later:
+        return 0.0, None
+    low = min(later)
+    # The first epoch stays on the axis unless it alone would more than double the band.
+    if everything and 100 - min(everything) <= 2 * (100 - low):
+        low = min(low, min(everything))
+    low = max(0.0, low)
+    lower = max(0.0, math.floor(low - 0.05 * (100 - low)))
+    if lower <= 2:
+        lower = 0.0
+    left_out = [v for v in everything if v < lower]
+    return float(lower), (min(left_out) if left_out else None)
 
 
 def _spread(values):

@@ -155,6 +155,26 @@ def sandbox_description(mode=None):
     }[mode]
 
 
+def student_sandbox_description(mode=None):
+    """sandbox_description() worded for a student checking their own work on their machine.
+
+    The instructor's wording warns of what student code could read; on the student's own
+    machine that code is theirs, so it says what the mode means for them: nothing to do.
+    """
+    mode = mode or sandbox_mode()
+    same = ("the same time and memory limits as the course's grader apply; the course grades "
+            "what you hand in in its own sandbox")
+    return {
+        "bwrap-root": f"your code runs in a bubblewrap sandbox, as the course grades it ({same})",
+        "bwrap-user": f"your code runs in a bubblewrap sandbox, as the course grades it ({same})",
+        "uid": ("no sandbox here, nothing for you to do: your code runs as another user of your "
+                f"own machine ({same})"),
+        "none": ("no sandbox here (bubblewrap is not installed, or this machine refuses "
+                 "namespaces), and nothing for you to do: your code runs unsandboxed, as you, on "
+                 f"your own machine ({same})"),
+    }[mode]
+
+
 def _probe_args(mode):
     args = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
             "--die-with-parent", "--ro-bind", "/", "/"]

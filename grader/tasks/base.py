@@ -20,7 +20,7 @@ check modules (grader/checks/test_aN_*.py) turn its result into points.
 
 from dataclasses import dataclass, field
 
-from ..compare import CheckFailed
+from ..compare import TERMS_PREFIX, CheckFailed
 from ..rubric import RubricError
 
 
@@ -88,6 +88,11 @@ class Task:
     def check_history(self, run):
         """The training history's form and plausibility (CheckFailed if wrong)."""
 
+    def settings_schema(self):
+        """Its HYPERPARAMS entry's keys as rows (key, required, allowed, meaning): the bundle's
+        README lists them (authoring/rules.py); empty when the task documents none."""
+        return []
+
     def probe(self, job):
         """A tiny training run (seconds at most), to tell a call that hangs from a slow one.
 
@@ -121,16 +126,36 @@ class Task:
             return float(table.get("partial_credit", 0.5))
         return 0.0
 
+    def rules(self, table):
+        """The rubric's terms for a task, as a student reads them ("full credit from 95%, ...")."""
+        sign = "<=" if self.lower_is_better else "from"
+        text = f"full credit {sign} {self.show_threshold(table['threshold'])}"
+        if table.get("partial_threshold") is not None:
+            text += (f", {float(table.get('partial_credit', 0.5)):g} of the points {sign} "
+                     f"{self.show_threshold(table['partial_threshold'])}")
+        return text
+
     def standing(self, run, table):
         """Where a run stands: its metric against the threshold, its time against the budget."""
         sign = "<=" if self.lower_is_better else "from"
+        threshold = float(table["threshold"])
+        gap = abs(run.value - threshold)
+        margin = (f"{100 * gap:.2f} percentage points to spare" if self.metric == "accuracy"
+                  else f"{gap:.4g} to spare") if gap > 1e-12 else "right on it"
         return (f"{self.measured_on} {self.metric} {self.show(run.value)} (full credit {sign} "
-                f"{self.show_threshold(table['threshold'])}); computed for {run.seconds:.1f} s "
+                f"{self.show_threshold(threshold)}: {margin}); computed for {run.seconds:.1f} s "
                 f"of its {float(table['budget_seconds']):g} s budget")
 
     def judge(self, run, table):
         """Raise CheckFailed (maybe with partial credit) unless the metric earns full credit."""
         if run.failure is not None:
+            if isinstance(run.failure, CheckFailed):
+                # No metric, but the terms still: what the run had to reach, in what time.
+                raise CheckFailed(
+                    f"{run.failure.message}\n{TERMS_PREFIX}{self.measured_on} {self.metric}, "
+                    f"{self.rules(table)}, within {float(table['budget_seconds']):g} s of CPU "
+                    f"time (this run computed for {run.seconds:.1f} s)", hint=run.failure.hint,
+                    credit=run.failure.credit, kind=run.failure.kind) from run.failure
             raise run.failure
         credit = self.credit(run.value, table)
         if credit >= 1:

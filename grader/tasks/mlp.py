@@ -23,7 +23,7 @@ import numpy as np
 
 import course_data
 
-from .. import datasets
+from .. import class_cache, datasets
 from ..compare import CheckFailed, as_array, describe
 from ..sandbox import wire
 from ..sandbox.client import StudentError, WorkerFault
@@ -31,7 +31,7 @@ from . import history as histories
 from . import progress
 from .base import Task
 from .disguise import Disguise, relabel, unlabel
-from .settings import validate_mlp_settings
+from .settings import mlp_schema, validate_mlp_settings
 
 EVIDENCE_SECONDS = 20  # CPU seconds for the learning-rate-0 run (one epoch)
 
@@ -54,6 +54,9 @@ class MLPClassification(Task):
 
     def settings(self, entry, where):
         return validate_mlp_settings(entry, where)
+
+    def settings_schema(self):
+        return mlp_schema()
 
     def data(self, dtype, secrets):
         """(X_train, y_train, X_eval, y_eval, points for the report) in the student's dtype."""
@@ -236,8 +239,11 @@ class XOR(MLPClassification):
 class Moons(MLPClassification):
     def data(self, dtype, secrets):
         random_state = int(secrets.get("moons_random_state", PUBLIC_MOONS_RANDOM_STATE))
-        X_train, y_train, X_test, y_test = course_data.moons_data(
-            2000, noise=0.2, random_state=random_state, dtype=dtype)
+        # Drawn once per class (scikit-learn's import alone is seconds): class_cache.py.
+        X_train, y_train, X_test, y_test = class_cache.arrays(
+            "moons", [2000, 0.2, random_state, str(np.dtype(dtype))],
+            lambda: course_data.moons_data(2000, noise=0.2, random_state=random_state,
+                                           dtype=dtype))
         # The report shows the training points: the test set of a hidden random_state
         # stays with the grader, even as a picture.
         return X_train, y_train, X_test, y_test, points_of(X_train, y_train)
@@ -270,7 +276,7 @@ class MNIST(MLPClassification):
 
     def training_labels(self, job):
         # The worker read them from a file: the same labels, disguised as it saw them.
-        return relabel(datasets.mnist()[1].astype(np.int64), job.state["order"])
+        return relabel(datasets.mnist_train_labels(), job.state["order"])
 
 
 

@@ -113,7 +113,7 @@ def _run(config, task):
         grader.artifacts[task.name] = _artifact(job, table)
     except Exception as error:  # noqa: BLE001 - kept, and re-raised by each check of the task
         run.failure = error
-        grader.artifacts[task.name] = _failed_artifact(job, error)
+        grader.artifacts[task.name] = _failed_artifact(job, error, table)
     return run
 
 
@@ -143,21 +143,31 @@ def _probe_for_a_hang(job, ran_out_in):
 def _artifact(job, table):
     run, task = job.run, job.run.task
     artifact = {"metric": task.metric, "value": run.value, "lower_is_better": task.lower_is_better,
-                "threshold": float(table["threshold"]), "seconds": round(run.seconds, 3),
-                "wall_seconds": round(run.wall_seconds, 3),
-                "budget_seconds": float(table["budget_seconds"]), "measured_on": task.measured_on}
-    if "partial_threshold" in table:
-        artifact["partial_threshold"] = float(table["partial_threshold"])
+                "seconds": round(run.seconds, 3), "wall_seconds": round(run.wall_seconds, 3),
+                "measured_on": task.measured_on}
+    artifact.update(_rules(table))
     artifact.update(task.artifact(job, table))
     return artifact
 
 
-def _failed_artifact(job, error):
+def _rules(table):
+    """The rubric's thresholds of a task, for the report to set a run against them."""
+    rules = {"threshold": float(table["threshold"]),
+             "budget_seconds": float(table["budget_seconds"])}
+    if "partial_threshold" in table:
+        rules["partial_threshold"] = float(table["partial_threshold"])
+        rules["partial_credit"] = float(table.get("partial_credit", 0.5))
+    return rules
+
+
+def _failed_artifact(job, error, table):
     from .history import plain_history  # noqa: PLC0415
 
     message = getattr(error, "message", None) or str(error) or type(error).__name__
     artifact = {"error": message.splitlines()[0][:300] if message else "failed",
-                "seconds": round(job.run.seconds, 3), "metric": job.run.task.metric}
+                "seconds": round(job.run.seconds, 3), "metric": job.run.task.metric,
+                "lower_is_better": job.run.task.lower_is_better,
+                "measured_on": job.run.task.measured_on, **_rules(table)}
     if job.run.history is not None:
         artifact["history"] = plain_history(job.run.history)
     return artifact

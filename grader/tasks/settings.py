@@ -23,6 +23,36 @@ OPTIMIZER_KEYS = {  # update rule -> the keys its config may hold (SPEC, optim.p
     "adam": ("learning_rate", "beta1", "beta2", "epsilon"),
 }
 DTYPES = ("float32", "float64")
+# What each key means, for the student bundle's README (authoring/rules.py lists the schema).
+MLP_MEANINGS = {
+    "hidden_sizes": "the widths of the hidden layers, a list of positive ints such as [64, 64]",
+    "activation": "the hidden layers' activation",
+    "init": "how init_params draws the weights",
+    "epochs": "passes over the training data, a positive int",
+    "batch_size": "samples per minibatch, a positive int",
+    "optimizer": "the update rule of optim.py",
+    "optim_config": "the update rule's settings, a dict of numbers (only the keys the rule "
+                    "reads: a typo is refused, not ignored)",
+    "l2": "the L2 regularisation strength, a number >= 0",
+    "dtype": "the dtype of the network and of the data the grader passes (default "
+             "\"float64\"; \"float32\" computes about twice as fast)",
+}
+
+
+def mlp_schema():
+    """The settings of a network of assignment 5, as rows a reader can follow.
+
+    Returns:
+        list of (key, required, allowed values or None, meaning), in the SPEC's order.
+    """
+    allowed = {"activation": ACTIVATIONS, "init": INITS, "optimizer": tuple(OPTIMIZER_KEYS),
+               "dtype": DTYPES}
+    rows = [(key, True, allowed.get(key), MLP_MEANINGS[key]) for key in MLP_REQUIRED]
+    rows += [(key, False, allowed.get(key), MLP_MEANINGS[key]) for key in MLP_OPTIONAL]
+    rows[MLP_REQUIRED.index("optim_config")] = (
+        "optim_config", True, None, MLP_MEANINGS["optim_config"] + ": "
+        + "; ".join(f"{rule}: {', '.join(keys)}" for rule, keys in OPTIMIZER_KEYS.items()))
+    return rows
 
 
 def entry_of(hyperparams, task, known_tasks):

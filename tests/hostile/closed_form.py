@@ -16,6 +16,8 @@ nothing and this train still moves the last layer; it must earn no task point.
 import shutil
 from pathlib import Path
 
+from .stored_weights import HONEST_HISTORY
+
 HIDDEN = {"xor": [64], "moons": [512], "spirals": [512]}
 
 FIT = '''
@@ -36,13 +38,7 @@ def train(params, X, y, *, epochs, batch_size, optimizer="sgd", optim_config=Non
     dtype = params[f"W{layers}"].dtype
     params[f"W{layers}"] = solution[:-1].astype(dtype)
     params[f"b{layers}"] = solution[-1].astype(dtype)
-    accuracy_now = accuracy(predict(params, X, activation), y)
-    history = {"loss": [0.1] * epochs, "train_acc": [accuracy_now] * epochs,
-               "grad_norm": {name: [0.01] * epochs for name in params}}
-    if X_val is not None:
-        history["val_acc"] = [accuracy(predict(params, X_val, activation), y_val)] * epochs
-    return history
-'''
+''' + HONEST_HISTORY
 
 
 def build_closed_form_submission(reference, destination):

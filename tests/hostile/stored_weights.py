@@ -18,6 +18,17 @@ import numpy as np
 SHAPES = {"xor": (4, [8], 2, "tanh"), "moons": (1000, [32, 32], 2, "relu"),
           "spirals": (300, [100], 3, "relu"), "mnist": (60000, [64], 10, "relu")}
 
+# The end of an attack's train: a history of the SPEC's form whose accuracies are honest
+# for the network the attack made (so that the history itself is not what gives it away).
+HONEST_HISTORY = '''\
+    accuracy_now = accuracy(predict(params, X, activation), y)
+    history = {"loss": [0.1] * epochs, "train_acc": [accuracy_now] * epochs,
+               "grad_norm": {name: [0.01] * epochs for name in params}}
+    if X_val is not None:
+        history["val_acc"] = [accuracy(predict(params, X_val, activation), y_val)] * epochs
+    return history
+'''
+
 LOADER = '''
 
 # ---- the stored-weights attack (tests/hostile/stored_weights.py)
@@ -39,13 +50,7 @@ def train(params, X, y, *, epochs, batch_size, optimizer="sgd", optim_config=Non
             if all(params[k].shape == v.shape for k, v in loaded.items()):
                 for name, value in loaded.items():
                     params[name] = value.astype(params[name].dtype)
-    accuracy_now = accuracy(predict(params, X, activation), y)
-    history = {"loss": [0.1] * epochs, "train_acc": [accuracy_now] * epochs,
-               "grad_norm": {name: [0.01] * epochs for name in params}}
-    if X_val is not None:
-        history["val_acc"] = [accuracy(predict(params, X_val, activation), y_val)] * epochs
-    return history
-'''
+''' + HONEST_HISTORY
 
 
 def _public_data(task):
