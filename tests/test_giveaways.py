@@ -60,3 +60,13 @@ def test_docstring_statements_of_a_result_are_found():
     assert giveaways("    dlogits: shape and dtype of logits: (softmax(z) - onehot) / N.",
                      solutions)
     assert giveaways("        dx: shape (N, D) = (softmax(a) - b) / c", solutions)
+
+
+def test_no_solution_line_in_a_hint():
+    """A hint names the mistake; it does not hand out the line that fixes it (one wrong try
+    must not be a way to the answer)."""
+    from grader.hints import ALL_RULES  # noqa: PLC0415
+
+    hits = [(rule.name, line) for rule in ALL_RULES
+            for _, line in giveaways(rule.sentence, SOLUTIONS)]
+    assert not hits, "hints hand out: " + "; ".join(f"{line!r} in {name}" for name, line in hits)

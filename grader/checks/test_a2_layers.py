@@ -367,7 +367,10 @@ def test_dropout_float32(student, rng):
     out, cache = _dropout(student, x, 0.5)
     dx = as_array(student.call(f"{MODULE}.dropout_backward", dout, cache), "dx")
     if out.dtype != np.float32 or dx.dtype != np.float32:
-        raise CheckFailed(f"dropout returns {out.dtype} / {dx.dtype} for float32 inputs")
+        raise CheckFailed(f"for float32 inputs, dropout_forward returns {out.dtype} and "
+                          f"dropout_backward {dx.dtype}: keep the input's dtype (a float64 "
+                          "mask or scale, from rng.random or 1 / (1 - p), promotes the result; "
+                          "cast it with .astype(x.dtype))", kind="dtype")
     _expect_dropout_of(out, x, 0.5, "dropout_forward(p=0.5) for float32 x")
     want = dout.astype(np.float64) * (out != 0) / (1 - 0.5)  # the forward's own mask
     expect_array(dx, want, "dx of dropout_backward for float32 inputs", dtype=np.float32)

@@ -8,8 +8,8 @@ RULES = [
                 "the backward returns the local derivative only: multiply it by the upstream "
                 "gradient dout (chain rule)"),
     alternative("relu_mask_from_dout",
-                "the ReLU mask is taken from dout; it must come from the forward's input: "
-                "dx = dout * (x > 0)"),
+                "the ReLU mask is taken from dout; it must come from the forward's input "
+                "(where was the unit active?)"),
     alternative("relu_no_mask",
                 "the ReLU backward passes dout everywhere: zero it where the input was <= 0"),
     alternative("activation_applied_to_cache",

@@ -71,5 +71,5 @@ LAST = [
          "the result is half the right one: a factor 2 is missing (d/dx of x**2 is 2x)"),
     Rule("transposed", transposed,
          "the result is the transpose of the right one: check the order of the matrix product "
-         "(dW = x.T @ dout, dx = dout @ W.T)"),
+         "(which product of the arrays you have gives this gradient's shape?)"),
 ]
