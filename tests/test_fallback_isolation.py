@@ -15,6 +15,8 @@ import sys
 import pytest
 from grading import REFERENCE, REPO_ROOT, STUBS, copy_package
 
+from authoring.gradescope import KIT as GRADESCOPE_KIT
+
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None,
                                  reason="the uid fallback needs root and setpriv")]
@@ -46,11 +48,14 @@ if "__KIT__/reference/activations.py" in _STOLEN:
 def kit(tmp_path_factory):
     root = tmp_path_factory.mktemp("kit") / "source"
     root.mkdir()
-    for name in ("course.toml", "pyproject.toml"):
-        shutil.copy(REPO_ROOT / name, root / name)
-    for name in ("course_data", "grader", "reference", "student_stubs"):
-        shutil.copytree(REPO_ROOT / name, root / name,
-                        ignore=shutil.ignore_patterns("__pycache__"))
+    # What the Gradescope zip holds as its source (one list: authoring/gradescope.py), and
+    # the stubs.
+    for name in (*GRADESCOPE_KIT, "student_stubs"):
+        if (REPO_ROOT / name).is_dir():
+            shutil.copytree(REPO_ROOT / name, root / name,
+                            ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(REPO_ROOT / name, root / name)
     return root
 
 

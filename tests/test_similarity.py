@@ -85,7 +85,7 @@ def test_the_class_page_shows_two_near_copies_side_by_side(tmp_path):
     with open(out / "gradebook.csv", newline="") as f:
         rows = {row["student"]: row for row in csv.DictReader(f)}
     assert set(next(iter(rows.values()))) == {"student", "a1", "total", "max", "status",
-                                              "trouble", "seconds"}
+                                              "trouble", "seconds", "answers missing"}
     assert float(rows["bob"]["total"]) == float(rows["alice"]["total"]) == float(
         rows["alice"]["max"]) > 0
     before = _digests(out)
