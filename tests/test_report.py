@@ -198,6 +198,26 @@ def test_incomplete_grading_is_announced(tmp_path):
     assert "Grading did not finish. the grading process stopped early" in page.text
 
 
+def test_a_public_subset_says_so_beside_the_course_total(tmp_path):
+    """Graded without the hidden cases (the student bundle), the page says 'public' and gives
+    the total with the hidden cases, as the terminal does; a full grade says neither."""
+    results = report_samples.results(artifacts=False)
+    full = Page(render(tmp_path, results, "full.html")).text
+    assert "public points" not in full and "with the hidden cases" not in full
+    totals = results["extra_data"]["assignments"]
+    first = next(iter(totals))
+    totals[first]["hidden_max_score"] = 12.5
+    page = Page(render(tmp_path, results, "public.html")).text
+    maximum = float(results["extra_data"].get("max_score")
+                    or sum(t["max_score"] for t in results["tests"]))
+    words = " ".join(page.split())
+    assert f"/ {maximum:g} public points" in words
+    assert f"out of {maximum + 12.5:g} with the hidden cases" in words
+    course = float(totals[first]["max_score"]) + 12.5
+    row = f"{float(totals[first]['max_score']):g} public"
+    assert row in words and f"of {course:g} with the hidden cases" in words
+
+
 # ---------------------------------------------------------------- class report
 
 

@@ -108,7 +108,12 @@ def _header(results, extra, tests, name):
     score = float(results.get("score") or 0.0)
     maximum = float(extra.get("max_score") or sum(t.max_score for t in tests))
     seconds = results.get("execution_time")
+    unseen = sum(float(t.get("hidden_max_score") or 0)
+                 for t in (extra.get("assignments") or {}).values())
+    of = "public " if unseen else ""
     facts = [f"{len(tests)} checks"]
+    if unseen:
+        facts.append(f"the course grades out of {points(maximum + unseen)} with the hidden cases")
     if isinstance(seconds, (int, float)):
         facts.append(f"graded in {seconds:.0f} s")
     if extra.get("complete") is False:
@@ -118,7 +123,7 @@ def _header(results, extra, tests, name):
             f"<h1>Feedback on <code>{text(name)}</code></h1>"
             f'<p class="meta">{text(" · ".join(facts))}</p></div>'
             f'<div class="total" aria-label="total score"><span class="big">{points(score)}</span>'
-            f' <span class="of">/ {points(maximum)} points</span>'
+            f' <span class="of">/ {points(maximum)} {of}points</span>'
             f'<span class="pct">{percent(score, maximum):.0f}%</span></div></div></header>')
 
 
@@ -144,10 +149,13 @@ def _summary(extra, tests):
         total = totals.get(assignment) or {}
         score = float(total.get("score", sum(c.score for c in checks)))
         maximum = float(total.get("max_score", sum(c.max_score for c in checks)))
+        unseen = float(total.get("hidden_max_score") or 0)
+        of = (f" public<br><small>of {points(maximum + unseen)} with the hidden cases</small>"
+              if unseen else "")
         rows.append(f'<tr><td><a href="#{text(assignment)}">{text(assignment.upper())}</a></td>'
                     f"<td>{text(total.get('title', ''))}</td>"
                     f'<td class="bar-cell">{score_bar(score, maximum)}</td>'
-                    f'<td class="num"><strong>{points(score)}</strong> / {points(maximum)}</td>'
+                    f'<td class="num"><strong>{points(score)}</strong> / {points(maximum)}{of}</td>'
                     f'<td class="num">{percent(score, maximum):.0f}%</td></tr>')
     if not rows:
         return '<section id="summary"><h2>Score by assignment</h2><p>No checks ran.</p></section>'
