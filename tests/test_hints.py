@@ -45,3 +45,13 @@ def test_a_hint_is_a_sentence_that_knows_its_rule():
     with hints.scope("a2"):
         found = hints.diagnose(np.full(4, 3.0) * 7, np.full(4, 3.0), {"N": 7})
     assert found.rule == "times_N" and found == hints.sentence_of("times_N")
+
+
+def test_a_kept_axis_of_size_one_is_named_not_taken_for_a_missing_sum():
+    """db = dout.sum(axis=0, keepdims=True): the sum is right, its shape (1, M) is not."""
+    dout = np.arange(12.0).reshape(3, 4)
+    with hints.scope("a2"):
+        kept = hints.diagnose(dout.sum(axis=0, keepdims=True), dout.sum(axis=0), {"N": 3})
+        per_row = hints.diagnose(dout, dout.sum(axis=0), {"N": 3})
+    assert kept.rule == "size_one_axis_kept"
+    assert per_row.rule == "batch_axis_kept"  # one row per example: the sum is missing

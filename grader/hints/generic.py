@@ -16,6 +16,7 @@ from .rules import (
     numpy_warning,
     right_values_wrong_dtype,
     scaled,
+    size_one_axis_kept,
     transposed,
 )
 
@@ -45,6 +46,9 @@ LAST = [
     alternative("wrong_axis",
                 "the reduction runs over the wrong axis: check the axis= of the sum, mean, max "
                 "or argmax (the batch is axis 0, features or classes the last axis)"),
+    Rule("size_one_axis_kept", size_one_axis_kept,
+         "the values are right but the shape has an extra axis of size 1: drop keepdims=True "
+         "(or index the row) so that the result has the documented shape"),
     Rule("batch_axis_kept", batch_axis_kept,
          "the result keeps one entry per example: sum over the batch (axis=0), since every "
          "example contributes to this gradient"),

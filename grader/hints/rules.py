@@ -62,8 +62,18 @@ def right_values_wrong_dtype(actual, expected, context):
 
 def batch_axis_kept(actual, expected, context):
     """The student returned one row per example where the sum over them is expected."""
-    if actual.ndim == expected.ndim + 1 and actual.shape[1:] == expected.shape:
+    if (actual.ndim == expected.ndim + 1 and actual.shape[1:] == expected.shape
+            and actual.shape[0] > 1):
         return True if close(actual.sum(axis=0), expected, context) else None
+    return None
+
+
+def size_one_axis_kept(actual, expected, context):
+    """The right values with an extra axis of size 1 (keepdims=True, or a (1, M) row)."""
+    if actual.shape != expected.shape and actual.size == expected.size and actual.size:
+        squeezed = np.squeeze(actual)
+        if squeezed.shape == np.squeeze(expected).shape and 1 in actual.shape:
+            return True if close(squeezed.reshape(expected.shape), expected, context) else None
     return None
 
 
