@@ -232,16 +232,20 @@ def parse_course(data, where="course.toml"):
     return Course(assignments)
 
 
-def load_course(path=COURSE_FILE):
-    path = Path(path)
+def read_toml(path, what):
+    """The TOML file at `path` as a dict; a CourseError naming `what` if it is missing or broken."""
     try:
         with open(path, "rb") as f:
-            data = tomllib.load(f)
+            return tomllib.load(f)
     except FileNotFoundError:
-        raise CourseError(f"the course manifest is missing: {path}") from None
+        raise CourseError(f"{what} is missing: {path}") from None
     except tomllib.TOMLDecodeError as error:
         raise CourseError(f"{path}: {error}") from None
-    return parse_course(data, where=path.name)
+
+
+def load_course(path=COURSE_FILE):
+    path = Path(path)
+    return parse_course(read_toml(path, "the course manifest"), where=path.name)
 
 
 COURSE = load_course()

@@ -19,17 +19,11 @@ Standard library only: it is read by the grader, on the trusted side.
 """
 
 import re
-import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
-from .course import COURSE, CourseError
+from .course import COURSE, CourseError, read_toml
 
 QUESTIONS_FILE = Path(__file__).resolve().parent.parent / "questions.toml"
 KEYS = {"id", "after", "text"}
@@ -95,14 +89,7 @@ def parse_questions(data, where="questions.toml"):
 
 @lru_cache(maxsize=4)
 def load_questions(path=QUESTIONS_FILE):
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except FileNotFoundError:
-        raise CourseError(f"the written questions are missing: {path}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise CourseError(f"{path}: {error}") from None
-    return parse_questions(data, where=Path(path).name)
+    return parse_questions(read_toml(path, "the written questions"), where=Path(path).name)
 
 
 def questions_of(assignment_id):
