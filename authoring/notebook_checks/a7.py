@@ -173,7 +173,7 @@ def _task_check():
     rule = (f"Full credit from an accuracy of {threshold:g}, {fraction:g} of the points from "
             f"{partial:g} (the rubric's; the grader also grades it on hidden data).")
     code = TASK_CODE.format(
-        title="a deep network on MNIST", rule=rule, optimizer=OPTIMIZER, credit=credit,
+        title="deep MNIST", rule=rule, optimizer=OPTIMIZER, credit=credit,
         threshold=threshold,
         accuracy_points=float(rubric.entry("task_accuracy[deep]")["points"]),
         history_points=float(rubric.entry("task_history[deep]")["points"]))

@@ -272,7 +272,9 @@ def _reference_like_train(x, values):
     return values["gamma"] * x_hat + values["beta"]
 
 
-def test_BatchNorm1d_params(student):
+def test_BatchNorm1d_params(student, request, rng):
+    """gamma ones, beta zeros, running statistics zeros and ones, in the dtype asked for;
+    credited beside a right float32 forward (with those parameters: x normalized)."""
     module = _new(student, "BatchNorm1d", 7, dtype=wire.DType("float32"))
     params = _dict(student.getattr(module, "params"), "BatchNorm1d.params")
     if set(map(str, params)) != {"gamma", "beta"}:
@@ -294,6 +296,11 @@ def test_BatchNorm1d_params(student):
         raise CheckFailed("before any backward, BatchNorm1d.grads should be zeros")
     if student.getattr(module, "training") is not True:
         raise CheckFailed("a new module is in training mode: training should be True")
+    x = (rng.standard_normal((N, 7)) * 3 + 1).astype(np.float32)
+    want = expected(request, "out", lambda R: R.layers.batchnorm_forward(
+        x.astype(np.float64), np.ones(7), np.zeros(7), {})[0])
+    expect_array(_forward(student, module, x), want, "the forward of a new "
+                 "BatchNorm1d(7, dtype=np.float32) (x normalized)", dtype=np.float32)
 
 
 def test_Dropout(student, rng):
@@ -315,8 +322,8 @@ def test_Dropout(student, rng):
     expect_array(dx, dout * out / x, "Dropout's backward (the forward's mask and scale)")
     again = _forward(student, module, x)
     if np.array_equal(again != 0, kept):
-        raise CheckFailed("two forwards of Dropout dropped the same units: create the rng once "
-                          "(in the constructor) and draw a new mask at every forward")
+        raise CheckFailed("two forwards of Dropout dropped the same units",
+                          hint=sentence_of("dropout_same_mask"))
     student.method(module, "eval")
     expect_array(_forward(student, module, x), x, "Dropout's forward after eval() (identity)")
 
@@ -437,7 +444,10 @@ def test_Sequential_params(student, rng):
                           "dict to change a weight)")
 
 
-def test_train_eval_reach_every_child(student):
+def test_train_eval_reach_every_child(student, request, rng):
+    """eval() and train() set training on the model and every child (nested too), return the
+    module; credited beside a right forward in evaluation mode (dropout off, running
+    statistics on)."""
     program = Program()
     lin = program.call("modules.Linear", D, D, rng=wire.Rng(1))
     bn = program.call("modules.BatchNorm1d", D)
@@ -463,6 +473,14 @@ def test_train_eval_reach_every_child(student):
     if student.getattr(inner_layers[0], "training") is not False:
         raise CheckFailed("train(False) should set evaluation mode everywhere, like eval()",
                           hint=sentence_of("mode_not_propagated"))
+    values = _linear_values(rng, D, D)
+    _set_params(student, layers[0], values)
+    x = rng.standard_normal((N, D))
+    want = expected(request, "out", lambda R: np.maximum(R.layers.batchnorm_forward(
+        x @ values["W"] + values["b"], np.ones(D), np.zeros(D), {"mode": "test"})[0], 0))
+    expect_array(_forward(student, model, x), want, "the model's forward in evaluation mode "
+                 "(Linear, BatchNorm1d with its first running statistics, no dropout, ReLU)",
+                 dtype=np.float64)
 
 
 # ---------------------------------------------------------------- Optimizer
@@ -560,7 +578,18 @@ def test_Optimizer_each_leaf_once(student, rng):
         expect_array(after[name], want, f"the shared layer's {name} after one sgd step")
 
 
-def test_Optimizer_unknown_rule(student):
+def test_Optimizer_unknown_rule(student, rng):
+    """An unknown rule raises ValueError; credited beside a known rule that steps right."""
+    values = _linear_values(rng, 2, 2)
+    layer = _new(student, "Linear", 2, 2, rng=wire.Rng(0))
+    _set_params(student, layer, values)
+    x, dout = rng.standard_normal((N, 2)), rng.standard_normal((N, 2))
+    _forward(student, layer, x)
+    _backward(student, layer, dout)
+    student.method(_new(student, "Optimizer", "sgd", {"learning_rate": 0.5}), "step", layer)
+    after = _dict(student.getattr(layer, "params"), "Linear.params")
+    expect_array(after.get("W"), values["W"] - 0.5 * x.T @ dout,
+                 'W after one step of Optimizer("sgd", {"learning_rate": 0.5})')
     try:
         optimizer = _new(student, "Optimizer", "nesterov")
         layer = _new(student, "Linear", 2, 2, rng=wire.Rng(0))
@@ -648,6 +677,34 @@ def test_fit_history(student, rng):
                          rng=wire.Rng(0))
     if _dict(plain, "fit's history").get("val_loss") not in (None, []):
         raise CheckFailed('without X_val and y_val, the history has no "val_loss" entries')
+
+
+def test_fit_loss_is_the_epoch_mean(student, request, rng):
+    """history["loss"] is the plain mean of the epoch's minibatch losses, not their sum.
+
+    With learning_rate 0 (and no batch normalization) nothing moves, so the mean of
+    the 5 equal minibatches' mean losses is the loss on all of X: a number the grader
+    knows. A sum would be 5 times it.
+    """
+    X, y = _blobs(rng, 80)
+    model = _small_model(student)
+    values = _dict(student.getattr(model, "params"), "model.params")
+    want = expected(request, "loss", lambda R: _reference_loss_of(R, values, X, y))
+    history = _dict(student.call("modules.fit", model, X, y, epochs=1, batch_size=16,
+                                 optimizer="sgd", optim_config={"learning_rate": 0.0},
+                                 rng=wire.Rng(0)), "fit's history")
+    loss = _series(history, "loss", 1)
+    if not np.isclose(loss[0], want, rtol=1e-6):
+        raise CheckFailed(f'history["loss"][0] with learning_rate 0 is {loss[0]:.6g}; the mean '
+                          f"of the minibatch losses is the loss on all of X, {want:.6g}"
+                          + (" (5 minibatches: a sum?)" if np.isclose(loss[0], 5 * want,
+                                                                     rtol=1e-6) else ""))
+
+
+def _reference_loss_of(R, values, X, y):
+    """The softmax cross-entropy of Linear -> Tanh -> Linear with these params, on all of X."""
+    h = np.tanh(X @ values["0.W"] + values["0.b"]) @ values["2.W"] + values["2.b"]
+    return float(R.losses.softmax_cross_entropy(h, y)[0])
 
 
 def _reference_fit(R, values, X, y, options, batchnorm):

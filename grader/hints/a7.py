@@ -65,14 +65,19 @@ RULES = [
          "backward adds to grads: each backward WRITES the gradient of the last forward "
          "(grads[name] = ...), it does not accumulate"),
     alternative_or_fact("params_copied_at_construction",
-         "forward does not read the weights from params: read self.params[...] at every "
-         "forward, so that a weight set from outside is the one used"),
+                        "forward does not read the weights from params: read "
+                        "self.params[...] at every forward, so that a weight set from "
+                        "outside is the one used"),
     fact("mode_not_propagated",
          "train()/eval() does not reach the children: set training on the module and call "
          "train(mode) on every child"),
     alternative_or_fact("batchnorm_module_mode_ignored",
-         "BatchNorm1d does not follow self.training: in training mode use the batch's "
-         "statistics and update the running ones; after eval() use the running ones"),
+                        "BatchNorm1d does not follow self.training: in training mode use the "
+                        "batch's statistics and update the running ones; after eval() use "
+                        "the running ones"),
+    fact("dropout_same_mask",
+         "every forward of Dropout drops the same units: create the generator once, in the "
+         "constructor (self.rng), and draw each mask from it"),
     alternative_or_fact("optimizer_shared_state",
                         "the optimizer shares one config (one state) between parameters: each "
                         "parameter needs its own copy of the config, with its own velocity, "

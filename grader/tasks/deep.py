@@ -233,4 +233,4 @@ def test_labels(scores, count):
     return np.argmax(array, axis=1).astype(np.int64)
 
 
-TASKS = [DeepMNIST("deep", "a deep network on MNIST", 784, 10, "test", announce=True)]
+TASKS = [DeepMNIST("deep", "deep MNIST", 784, 10, "test", announce=True)]
