@@ -221,7 +221,10 @@ def _reference_backward(R, x, gamma, beta, dout, bn_param):
 
 
 def _backward_mistakes(x, gamma, dout, gradient):
-    """What dx would be without the terms through the batch mean and variance."""
+    """What dx would be without the terms through the batch mean and variance (and dgamma
+    without x_hat)."""
+    if gradient == "dgamma":
+        return {"bn_dgamma_without_x_hat": dout.sum(axis=0)}
     if gradient != "dx":
         return {}
     mean, inv_std = x.mean(axis=0), 1 / np.sqrt(x.var(axis=0) + EPS)

@@ -41,6 +41,9 @@ RULES = [
                 "of dx_hat * x_hat)"),
     alternative("bn_backward_without_mean_term",
                 "dx lacks the term through the batch mean (the mean of dx_hat over the batch)"),
+    alternative("bn_dgamma_without_x_hat",
+                "dgamma is the sum of dout alone: gamma multiplies x_hat, so each term of the "
+                "sum carries x_hat"),
     # rmsprop
     alternative("rmsprop_epsilon_inside_sqrt",
                 "epsilon is inside the square root: the SPEC's step is dw / (sqrt(cache) + "
@@ -78,6 +81,8 @@ RULES = [
     fact("dropout_same_mask",
          "every forward of Dropout drops the same units: create the generator once, in the "
          "constructor (self.rng), and draw each mask from it"),
+    fact("epoch_loss_summed",
+         "history['loss'] is the sum of the epoch's minibatch losses: it is their plain mean"),
     alternative_or_fact("optimizer_shared_state",
                         "the optimizer shares one config (one state) between parameters: each "
                         "parameter needs its own copy of the config, with its own velocity, "
