@@ -43,6 +43,8 @@ from .train import iterate_minibatches
 class Module:
     """What every module has (given, not an exercise): subclasses write forward and backward.
 
+    A subclass's constructor starts with super().__init__(), which sets the attributes.
+
     Attributes:
         params: dict name -> array, the parameters (empty here).
         grads: dict with the keys of params: the gradients of the last backward.
@@ -95,8 +97,8 @@ class Linear(Module):
     """
 
     def __init__(self, in_features, out_features, init="he", rng=None, dtype=np.float64):
-        super().__init__()
         ### BEGIN SOLUTION
+        super().__init__()  # Module's params, grads and training
         drawn = init_params([in_features, out_features], init=init, rng=rng, dtype=dtype)
         self.params = {"W": drawn["W1"], "b": drawn["b1"]}
         self.grads = {name: np.zeros_like(value) for name, value in self.params.items()}
@@ -191,8 +193,8 @@ class Dropout(Module):
     """
 
     def __init__(self, p, rng=None):
-        super().__init__()
         ### BEGIN SOLUTION
+        super().__init__()  # Module's params, grads and training
         self.p = p
         self.rng = np.random.default_rng() if rng is None else rng
         ### END SOLUTION
@@ -227,8 +229,8 @@ class BatchNorm1d(Module):
     """
 
     def __init__(self, num_features, eps=1e-5, momentum=0.9, dtype=np.float64):
-        super().__init__()
         ### BEGIN SOLUTION
+        super().__init__()  # Module's params, grads and training
         self.eps, self.momentum = eps, momentum
         self.params = {"gamma": np.ones(num_features, dtype=dtype),
                        "beta": np.zeros(num_features, dtype=dtype)}

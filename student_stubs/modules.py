@@ -43,6 +43,8 @@ from .train import iterate_minibatches
 class Module:
     """What every module has (given, not an exercise): subclasses write forward and backward.
 
+    A subclass's constructor starts with super().__init__(), which sets the attributes.
+
     Attributes:
         params: dict name -> array, the parameters (empty here).
         grads: dict with the keys of params: the gradients of the last backward.
@@ -95,7 +97,6 @@ class Linear(Module):
     """
 
     def __init__(self, in_features, out_features, init="he", rng=None, dtype=np.float64):
-        super().__init__()
         # YOUR CODE HERE
         raise NotImplementedError()
 
@@ -172,7 +173,6 @@ class Dropout(Module):
     """
 
     def __init__(self, p, rng=None):
-        super().__init__()
         # YOUR CODE HERE
         raise NotImplementedError()
 
@@ -203,7 +203,6 @@ class BatchNorm1d(Module):
     """
 
     def __init__(self, num_features, eps=1e-5, momentum=0.9, dtype=np.float64):
-        super().__init__()
         # YOUR CODE HERE
         raise NotImplementedError()
 
