@@ -439,6 +439,19 @@ def test_Sequential_params(student, rng):
         raise CheckFailed("assigning into Sequential.params changed the child's weight: "
                           "Sequential.params is a new dict at every access (set a child's "
                           "dict to change a weight)")
+    # Credited beside a right forward of the nested model, with the weights it reports
+    # (the inner ones set here too, so that no layer's output is constant).
+    inner = _layers(student, layers[2], 2, "the inner Sequential")
+    _set_params(student, inner[0], _linear_values(rng, D, M))
+    _set_params(student, inner[1], _bn_values(rng, M))
+    p = {key: as_array(value, key) for key, value in
+         _dict(student.getattr(model, "params"), "params").items()}
+    x = rng.standard_normal((N, D))
+    z = np.maximum(x @ p["0.W"] + p["0.b"], 0) @ p["2.0.W"] + p["2.0.b"]
+    want = (p["2.1.gamma"] * (z - z.mean(axis=0)) / np.sqrt(z.var(axis=0) + 1e-5)
+            + p["2.1.beta"])
+    expect_array(_forward(student, model, x), want, "the forward of Sequential(Linear, ReLU, "
+                 "Sequential(Linear, BatchNorm1d))", dtype=np.float64)
 
 
 def test_train_eval_reach_every_child(student, request, rng):
