@@ -1,7 +1,7 @@
 """Modules written without the function pairs' caches: own arithmetic, a recursive walk.
 
-Linear computes with np.dot and np.tensordot, the activations keep their own masks, Sequential names its
-parameters by a recursive helper, the Optimizer keeps its states in a list beside its
+Linear computes with np.dot and np.tensordot, the activations keep their own masks,
+Sequential names its parameters by a recursive helper, the Optimizer keeps its states in a list beside its
 leaves, and fit validates on a model it switches with train(False).
 """
 
@@ -152,8 +152,8 @@ class Sequential(Module):  # noqa: F821
 
 class Optimizer:
     def __init__(self, rule="sgd", config=None):
-        rules = {"sgd": optim.sgd, "sgd_momentum": optim.sgd_momentum,  # noqa: F821
-                 "adam": optim.adam, "rmsprop": optim.rmsprop}  # noqa: F821
+        rules = {"sgd": sgd, "sgd_momentum": sgd_momentum,  # noqa: F821
+                 "adam": adam, "rmsprop": rmsprop}  # noqa: F821
         if rule not in rules:
             raise ValueError(f"no update rule {rule!r}")
         self.update, self.config = rules[rule], config or {}
@@ -179,8 +179,8 @@ class Optimizer:
 def fit(model, X, y, *, epochs, batch_size, optimizer="sgd", optim_config=None,
         loss="softmax_cross_entropy", clip_norm=None, X_val=None, y_val=None, rng=None):
     rng = np.random.default_rng() if rng is None else rng
-    functions = {"softmax_cross_entropy": losses.softmax_cross_entropy,  # noqa: F821
-                 "mse": losses.mse_loss, "binary_cross_entropy": losses.binary_cross_entropy}  # noqa: F821
+    functions = {"softmax_cross_entropy": softmax_cross_entropy,  # noqa: F821
+                 "mse": mse_loss, "binary_cross_entropy": binary_cross_entropy}  # noqa: F821
 
     def loss_of(out, target):
         if loss != "softmax_cross_entropy" and target.size == out.size:
