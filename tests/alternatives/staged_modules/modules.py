@@ -1,8 +1,8 @@
 """Modules written without the function pairs' caches: own arithmetic, a recursive walk.
 
 Linear computes with np.dot and np.tensordot, the activations keep their own masks,
-Sequential names its parameters by a recursive helper, the Optimizer keeps its states in a list beside its
-leaves, and fit validates on a model it switches with train(False).
+Sequential names its parameters by a recursive helper, the Optimizer keeps its states in
+a list beside its leaves, and fit validates on a model it switches with train(False).
 """
 
 import numpy as np
