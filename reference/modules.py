@@ -332,10 +332,6 @@ def leaves(module):
     return found
 
 
-# Helper table, not an exercise: the rule names Optimizer accepts -> the function of optim.py.
-RULES = {"sgd": sgd, "sgd_momentum": sgd_momentum, "adam": adam, "rmsprop": rmsprop}
-
-
 class Optimizer:
     """Applies an update rule of optim.py to every parameter of a model.
 
@@ -350,10 +346,11 @@ class Optimizer:
 
     def __init__(self, rule="sgd", config=None):
         ### BEGIN SOLUTION
-        if rule not in RULES:
-            raise ValueError(f"unknown update rule {rule!r}; expected one of {sorted(RULES)}")
+        rules = {"sgd": sgd, "sgd_momentum": sgd_momentum, "adam": adam, "rmsprop": rmsprop}
+        if rule not in rules:
+            raise ValueError(f"unknown update rule {rule!r}; expected one of {sorted(rules)}")
         self.rule = rule
-        self.update = RULES[rule]
+        self.update = rules[rule]
         self.config = dict(config or {})
         self.configs = {}  # (id of the leaf, name) -> that parameter's own config
         ### END SOLUTION

@@ -276,10 +276,6 @@ def leaves(module):
     return found
 
 
-# Helper table, not an exercise: the rule names Optimizer accepts -> the function of optim.py.
-RULES = {"sgd": sgd, "sgd_momentum": sgd_momentum, "adam": adam, "rmsprop": rmsprop}
-
-
 class Optimizer:
     """Applies an update rule of optim.py to every parameter of a model.
 
