@@ -20,6 +20,7 @@ from ..compare import CheckFailed, as_array
 from ..sandbox import wire
 from . import history as histories
 from . import progress
+from .base import Task
 from .disguise import unlabel
 from .mlp import MNIST, mnist_samples
 from .settings import (
@@ -120,10 +121,18 @@ def build_model(call, hp, seed):
     return call("modules.Sequential", *layers, keep=True)
 
 
-class DeepMNIST(MNIST):
+class DeepMNIST(Task):
     """MNIST with a deep network of the student's modules (see the module docstring)."""
 
     calls = ("modules",)
+
+    def __init__(self, name, title, measured_on="test", announce=True):
+        self.name, self.title, self.measured_on, self.announce = name, title, measured_on, announce
+        self.inputs, self.classes = 784, 10
+
+    def disguised(self, job, dtype):
+        """MNIST as assignment 6's task sends it: files in the worker's /data, disguised."""
+        return MNIST.disguised(self, job, dtype)
 
     def settings(self, entry, where):
         return validate_deep_settings(entry, where)
@@ -194,9 +203,8 @@ class DeepMNIST(MNIST):
                          optimizer=OPTIMIZER, optim_config=hp["optim_config"], rng=wire.Rng(0),
                          timeout=PROBE_SECONDS)
 
-    def after(self, job):
-        run = job.run
-        run.facts["train_accuracy"] = None  # fit's history holds no accuracy to compare
+    def evaluate(self, job):
+        return float(np.mean(job.state["labels"] == job.state["y_eval"]))
 
     def artifact(self, job, table):
         return {"history": histories.plain_history(job.run.history),
@@ -233,4 +241,4 @@ def test_labels(scores, count):
     return np.argmax(array, axis=1).astype(np.int64)
 
 
-TASKS = [DeepMNIST("deep", "deep MNIST", 784, 10, "test", announce=True)]
+TASKS = [DeepMNIST("deep", "deep MNIST")]
