@@ -360,8 +360,11 @@ def _task_card(task, artifact, tests):
     if task == "deep":  # no accuracy per epoch in fit's history: the gradient by depth instead
         accuracy_figure = _draw(f"{label} gradient by depth", f"{label}: gradient norm of each "
                                 "Linear's weights against its depth",
-                                lambda: depth.gradient_by_depth(history.get("grad_norm")),
-                                "A gradient that fades towards layer 1 is a vanishing gradient.")
+                                lambda: depth.gradient_by_depth(
+                                    history.get("grad_norm"), artifact.get("depth_experiment")),
+                                "Dashed: the same depth with sigmoid, one epoch on 2,000 "
+                                "images, without and with batch normalization. A gradient "
+                                "that fades towards layer 1 is a vanishing gradient.")
     if task in ("mnist", "deep"):
         samples, caption = _digits(artifact.get("samples"), accuracy)
         picture = _draw("MNIST digits", "MNIST test digits with predicted and true labels",

@@ -16,6 +16,7 @@ it was.
 
 import numpy as np
 
+from .. import datasets
 from ..compare import CheckFailed, as_array
 from ..sandbox import wire
 from . import history as histories
@@ -37,6 +38,8 @@ from .settings import (
 MIN_HIDDEN_LAYERS = 6  # SPEC: a deep network
 OPTIMIZER = "sgd_momentum"  # fixed by the SPEC: batch normalization lets it take a large rate
 EVIDENCE_SECONDS = 30  # CPU seconds for the learning-rate-0 epoch (not on the budget)
+EXPERIMENT_IMAGES = 2000  # the report's experiment: one epoch on these training images
+EXPERIMENT_SECONDS = 20
 CLASSES = {"relu": "ReLU", "sigmoid": "Sigmoid", "tanh": "Tanh", "leaky_relu": "LeakyReLU"}
 REQUIRED = ("hidden_sizes", "batchnorm", "activation", "dropout", "init", "epochs",
             "batch_size", "optim_config")
@@ -206,11 +209,45 @@ class DeepMNIST(Task):
     def evaluate(self, job):
         return float(np.mean(job.state["labels"] == job.state["y_eval"]))
 
+    def after(self, job):
+        """Not graded, not budgeted: the report's experiment on vanishing gradients.
+
+        The same depth and widths with sigmoid activations, without and with batch
+        normalization, one epoch each on EXPERIMENT_IMAGES training images, built of the
+        student's modules and trained by their fit: the gradient norm of each Linear's W.
+        """
+        hp, session = job.run.settings, job.session
+        images, labels, _, _ = datasets.mnist()
+        X = (images[:EXPERIMENT_IMAGES] / 255).astype(hp["dtype"])
+        y = labels[:EXPERIMENT_IMAGES].astype(np.int64)
+        runs = {}
+        for batchnorm in (False, True):
+            label = "sigmoid, batch normalization" if batchnorm else "sigmoid"
+            settings = dict(hp, activation="sigmoid", batchnorm=batchnorm, dropout=0.0,
+                            init="xavier")
+
+            def call(target, *args, **kwargs):
+                return session.call(target, *args, limits=job.limits,
+                                    timeout=EXPERIMENT_SECONDS, **kwargs)
+
+            try:
+                model = build_model(call, settings, job.seed + 20)
+                history = call("modules.fit", model, X, y, epochs=1, batch_size=100,
+                               optimizer=OPTIMIZER, optim_config={"learning_rate": 0.1},
+                               rng=wire.Rng(job.seed + 21))
+                norms = histories.plain_history(history).get("grad_norm") or {}
+                runs[label] = {key: norms[key] for key in parameter_keys(settings)
+                               if key.endswith(".W") and key in norms}
+            except Exception as error:  # noqa: BLE001 - an experiment never costs a grade
+                runs[label] = {"error": str(error)[:300]}
+        job.state["experiment"] = runs
+
     def artifact(self, job, table):
         return {"history": histories.plain_history(job.run.history),
                 "accuracy": job.run.value,
                 "layers": [kind for kind, _, _ in layer_plan(job.run.settings)],
-                "samples": mnist_samples(job.state["labels"], job.state["y_eval"])}
+                "samples": mnist_samples(job.state["labels"], job.state["y_eval"]),
+                "depth_experiment": job.state.get("experiment", {})}
 
     def check_history(self, run):
         """fit's history: "loss" per epoch, "grad_norm" per key of model.params, no val_loss."""
