@@ -120,3 +120,35 @@ HYPERPARAMS["mnist"] = {
 #     "l2": 0.0,
 # }
 ### END STUB
+
+
+# Assignment 7: a deep network of your modules (at least 6 hidden layers) on MNIST, trained by
+# your fit with "sgd_momentum". Each hidden layer is Linear -> BatchNorm1d (when "batchnorm")
+# -> activation -> Dropout(p) (when "dropout" > 0); then Linear -> 10.
+### BEGIN SOLUTION
+HYPERPARAMS["deep"] = {
+    "hidden_sizes": [256, 256, 256, 256, 256, 256],
+    "batchnorm": True,
+    "activation": "relu",
+    "dropout": 0.1,
+    "init": "he",
+    "epochs": 15,
+    "batch_size": 128,
+    "optim_config": {"learning_rate": 0.1, "momentum": 0.9},
+    "dtype": "float32",
+}
+### END SOLUTION
+### BEGIN STUB
+# # Valid but untuned: it runs, but will not reach the threshold.
+# HYPERPARAMS["deep"] = {
+#     "hidden_sizes": [8, 8, 8, 8, 8, 8],
+#     "batchnorm": False,
+#     "activation": "sigmoid",
+#     "dropout": 0.0,
+#     "init": "small",
+#     "epochs": 1,
+#     "batch_size": 64,
+#     "optim_config": {"learning_rate": 1e-3, "momentum": 0.9},
+#     "dtype": "float32",
+# }
+### END STUB

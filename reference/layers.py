@@ -236,3 +236,94 @@ def dropout_backward(dout, cache):
         return dout
     return dout * mask
     ### END SOLUTION
+
+
+def batchnorm_forward(x, gamma, beta, bn_param):
+    """Batch normalization over the batch, for each of the D features (Ioffe and Szegedy, 2015).
+
+        x_hat = (x - mean) / sqrt(var + eps);   out = gamma * x_hat + beta
+
+    In training mode, mean and var are the statistics of this batch (the
+    BIASED variance: divided by N, as the normalization itself uses it), and
+    the running statistics are moved towards them:
+
+        running = momentum * running + (1 - momentum) * batch statistic
+
+    CS231n's convention: momentum is the weight of the OLD value. PyTorch's
+    momentum=0.1 weights the new one (running = 0.9 * running + 0.1 * batch),
+    and it keeps the unbiased variance (divided by N - 1) as its running_var;
+    this course keeps the biased one. In test mode, the running statistics
+    replace the batch's and nothing is written.
+
+    Args:
+        x: inputs, shape (N, D).
+        gamma: scale, shape (D,).
+        beta: shift, shape (D,).
+        bn_param: dict; "mode" ("train" or "test", default "train"), "eps"
+            (1e-5), "momentum" (0.9), "running_mean" and "running_var" (shape
+            (D,); zeros and ones in x's dtype when missing). In training mode
+            NEW arrays are stored under "running_mean" and "running_var"; the
+            old arrays, x, gamma and beta are left unchanged.
+
+    Returns:
+        out: shape (N, D), dtype of x.
+        cache: what batchnorm_backward needs.
+
+    Raises:
+        ValueError: for a mode other than "train" or "test".
+    """
+    ### BEGIN SOLUTION
+    mode = bn_param.get("mode", "train")
+    eps = bn_param.get("eps", 1e-5)
+    momentum = bn_param.get("momentum", 0.9)
+    D = x.shape[1]
+    running_mean = bn_param.get("running_mean")
+    running_var = bn_param.get("running_var")
+    running_mean = np.zeros(D, dtype=x.dtype) if running_mean is None else running_mean
+    running_var = np.ones(D, dtype=x.dtype) if running_var is None else running_var
+    if mode == "train":
+        mean = x.mean(axis=0)
+        var = x.var(axis=0)  # biased: divided by N
+        bn_param["running_mean"] = momentum * running_mean + (1 - momentum) * mean
+        bn_param["running_var"] = momentum * running_var + (1 - momentum) * var
+    elif mode == "test":
+        mean, var = running_mean, running_var
+    else:
+        raise ValueError(f"unknown batchnorm mode {mode!r}; expected 'train' or 'test'")
+    inv_std = 1 / np.sqrt(var + eps)
+    x_hat = (x - mean) * inv_std
+    out = (gamma * x_hat + beta).astype(x.dtype, copy=False)
+    cache = (x_hat, gamma, inv_std, mode)
+    return out, cache
+    ### END SOLUTION
+
+
+def batchnorm_backward(dout, cache):
+    """Backward pass of batch normalization.
+
+    Args:
+        dout: upstream gradient, shape (N, D).
+        cache: from batchnorm_forward.
+
+    Returns:
+        dx: shape (N, D).
+        dgamma: shape (D,).
+        dbeta: shape (D,).
+
+    After a training-mode forward, the batch mean and variance are functions
+    of x too: every x[n, d] reaches every out[:, d] through them, and dx has
+    those terms. After a test-mode forward the running statistics are
+    constants, and the layer is a fixed affine map of x.
+    """
+    ### BEGIN SOLUTION
+    x_hat, gamma, inv_std, mode = cache
+    dbeta = dout.sum(axis=0)
+    dgamma = (dout * x_hat).sum(axis=0)
+    dx_hat = dout * gamma
+    if mode == "test":
+        return dx_hat * inv_std, dgamma, dbeta
+    # Through x_hat directly, through the mean (the column mean of dx_hat) and
+    # through the variance (the column mean of dx_hat * x_hat, times x_hat).
+    dx = inv_std * (dx_hat - dx_hat.mean(axis=0) - x_hat * (dx_hat * x_hat).mean(axis=0))
+    return dx, dgamma, dbeta
+    ### END SOLUTION

@@ -99,3 +99,35 @@ def adam(w, dw, config=None):
     config["m"], config["v"], config["t"] = m, v, t
     return next_w.astype(w.dtype, copy=False), config
     ### END SOLUTION
+
+
+def rmsprop(w, dw, config=None):
+    """RMSprop (Tieleman and Hinton, 2012): steps scaled by a running RMS of the gradient.
+
+        cache = decay_rate * cache + (1 - decay_rate) * dw**2
+        next_w = w - learning_rate * dw / (sqrt(cache) + epsilon)
+
+    Args:
+        w: parameter array.
+        dw: gradient, shape of w.
+        config: dict; "learning_rate" (1e-2), "decay_rate" (0.99), "epsilon"
+            (1e-8, added outside the square root), and the state "cache"
+            (zeros like w).
+
+    Returns:
+        next_w, config (with the new "cache").
+    """
+    ### BEGIN SOLUTION
+    config = {} if config is None else config
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("decay_rate", 0.99)
+    config.setdefault("epsilon", 1e-8)
+    cache = config.get("cache")
+    if cache is None:
+        cache = np.zeros_like(w)
+    decay = config["decay_rate"]
+    cache = decay * cache + (1 - decay) * (dw * dw)
+    next_w = w - config["learning_rate"] * dw / (np.sqrt(cache) + config["epsilon"])
+    config["cache"] = cache
+    return next_w.astype(w.dtype, copy=False), config
+    ### END SOLUTION

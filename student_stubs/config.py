@@ -63,3 +63,20 @@ HYPERPARAMS["mnist"] = {
     "optim_config": {"learning_rate": 1e-3},
     "l2": 0.0,
 }
+
+
+# Assignment 7: a deep network of your modules (at least 6 hidden layers) on MNIST, trained by
+# your fit with "sgd_momentum". Each hidden layer is Linear -> BatchNorm1d (when "batchnorm")
+# -> activation -> Dropout(p) (when "dropout" > 0); then Linear -> 10.
+# Valid but untuned: it runs, but will not reach the threshold.
+HYPERPARAMS["deep"] = {
+    "hidden_sizes": [8, 8, 8, 8, 8, 8],
+    "batchnorm": False,
+    "activation": "sigmoid",
+    "dropout": 0.0,
+    "init": "small",
+    "epochs": 1,
+    "batch_size": 64,
+    "optim_config": {"learning_rate": 1e-3, "momentum": 0.9},
+    "dtype": "float32",
+}

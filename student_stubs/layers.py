@@ -200,3 +200,62 @@ def dropout_backward(dout, cache):
     """
     # YOUR CODE HERE
     raise NotImplementedError()
+
+
+def batchnorm_forward(x, gamma, beta, bn_param):
+    """Batch normalization over the batch, for each of the D features (Ioffe and Szegedy, 2015).
+
+        x_hat = (x - mean) / sqrt(var + eps);   out = gamma * x_hat + beta
+
+    In training mode, mean and var are the statistics of this batch (the
+    BIASED variance: divided by N, as the normalization itself uses it), and
+    the running statistics are moved towards them:
+
+        running = momentum * running + (1 - momentum) * batch statistic
+
+    CS231n's convention: momentum is the weight of the OLD value. PyTorch's
+    momentum=0.1 weights the new one (running = 0.9 * running + 0.1 * batch),
+    and it keeps the unbiased variance (divided by N - 1) as its running_var;
+    this course keeps the biased one. In test mode, the running statistics
+    replace the batch's and nothing is written.
+
+    Args:
+        x: inputs, shape (N, D).
+        gamma: scale, shape (D,).
+        beta: shift, shape (D,).
+        bn_param: dict; "mode" ("train" or "test", default "train"), "eps"
+            (1e-5), "momentum" (0.9), "running_mean" and "running_var" (shape
+            (D,); zeros and ones in x's dtype when missing). In training mode
+            NEW arrays are stored under "running_mean" and "running_var"; the
+            old arrays, x, gamma and beta are left unchanged.
+
+    Returns:
+        out: shape (N, D), dtype of x.
+        cache: what batchnorm_backward needs.
+
+    Raises:
+        ValueError: for a mode other than "train" or "test".
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def batchnorm_backward(dout, cache):
+    """Backward pass of batch normalization.
+
+    Args:
+        dout: upstream gradient, shape (N, D).
+        cache: from batchnorm_forward.
+
+    Returns:
+        dx: shape (N, D).
+        dgamma: shape (D,).
+        dbeta: shape (D,).
+
+    After a training-mode forward, the batch mean and variance are functions
+    of x too: every x[n, d] reaches every out[:, d] through them, and dx has
+    those terms. After a test-mode forward the running statistics are
+    constants, and the layer is a fixed affine map of x.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()

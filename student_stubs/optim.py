@@ -67,3 +67,23 @@ def adam(w, dw, config=None):
     """
     # YOUR CODE HERE
     raise NotImplementedError()
+
+
+def rmsprop(w, dw, config=None):
+    """RMSprop (Tieleman and Hinton, 2012): steps scaled by a running RMS of the gradient.
+
+        cache = decay_rate * cache + (1 - decay_rate) * dw**2
+        next_w = w - learning_rate * dw / (sqrt(cache) + epsilon)
+
+    Args:
+        w: parameter array.
+        dw: gradient, shape of w.
+        config: dict; "learning_rate" (1e-2), "decay_rate" (0.99), "epsilon"
+            (1e-8, added outside the square root), and the state "cache"
+            (zeros like w).
+
+    Returns:
+        next_w, config (with the new "cache").
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()

@@ -20,7 +20,7 @@ from ..answers import summary_line as answers_line
 from ..course import COURSE
 from ..plugin import HIDDEN_DETAILS, IMPORT_FAILED, NOT_IMPLEMENTED
 from ..tasks import TASKS as TASK_REGISTRY
-from . import plots
+from . import depth, plots
 from .experiments import ASSIGNMENT as EXPERIMENTS_ASSIGNMENT
 from .page import (
     COURSE_NAME,
@@ -357,7 +357,15 @@ def _task_card(task, artifact, tests):
                             lambda: plots.accuracy_curve(
                                 history, threshold, artifact.get("partial_threshold"),
                                 measured=_measured(artifact)))
-    if task == "mnist":
+    if task == "deep":  # no accuracy per epoch in fit's history: the gradient by depth instead
+        accuracy_figure = _draw(f"{label} gradient by depth", f"{label}: gradient norm of each "
+                                "Linear's weights against its depth",
+                                lambda: depth.gradient_by_depth(
+                                    history.get("grad_norm"), artifact.get("depth_experiment")),
+                                "Dashed: the same depth with sigmoid, one epoch on 2,000 "
+                                "images, without and with batch normalization. A gradient "
+                                "that fades towards layer 1 is a vanishing gradient.")
+    if task in ("mnist", "deep"):
         samples, caption = _digits(artifact.get("samples"), accuracy)
         picture = _draw("MNIST digits", "MNIST test digits with predicted and true labels",
                         lambda: plots.digit_grid(samples), caption)

@@ -43,3 +43,23 @@ def dropout_forward(x, p, train=True, rng=None):
 
 def dropout_backward(dout, cache):
     return wrong(dout, dout)
+
+
+def batchnorm_forward(x, gamma, beta, bn_param):
+    """The right form: out like x, new running statistics of shape (D,) in bn_param."""
+    mode = bn_param.get("mode", "train")
+    if mode not in ("train", "test"):
+        raise ValueError("mode must be 'train' or 'test'")
+    if mode == "train":
+        bn_param["running_mean"] = wrong(gamma, gamma)
+        bn_param["running_var"] = wrong(gamma, gamma)
+    if FLAVOUR == "scaled":  # a consistent pair with batchnorm_backward: 2 * (x * gamma + beta)
+        return (2 * (x * gamma + beta)).astype(x.dtype), (x, gamma, beta)
+    return wrong(x, x), (x, gamma, beta)
+
+
+def batchnorm_backward(dout, cache):
+    x, gamma, beta = cache
+    if FLAVOUR == "scaled":
+        return (2 * dout * gamma, (2 * dout * x).sum(axis=0), 2 * dout.sum(axis=0))
+    return wrong(x, dout), wrong(gamma), wrong(beta)

@@ -29,3 +29,9 @@ def adam(w, dw, config=None):
     config["m"], config["v"] = wrong(w, dw), wrong(w, dw)
     config["t"] = config.get("t", 0) + 1  # the right count of steps
     return wrong(w, w), config
+
+
+def rmsprop(w, dw, config=None):
+    config = dict({"learning_rate": 1e-2, "decay_rate": 0.99, "epsilon": 1e-8}, **(config or {}))
+    config["cache"] = wrong(w, dw)
+    return wrong(w, w), config
