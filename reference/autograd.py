@@ -69,9 +69,11 @@ class Value:
     """
 
     def __init__(self, data, _inputs=()):
+        ### BEGIN SOLUTION
         self.data = float(data)
         self.grad = 0.0
         self._inputs = tuple(_inputs)
+        ### END SOLUTION
 
     def __repr__(self):
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g})"
@@ -95,10 +97,10 @@ class Value:
 
         d/dself = exponent * self ** (exponent - 1) (the power rule).
         """
+        ### BEGIN SOLUTION
         if isinstance(exponent, Value) or not isinstance(exponent, (int, float)):
             raise TypeError("Value ** exponent needs a number exponent (int or float), "
                             f"not {type(exponent).__name__}")
-        ### BEGIN SOLUTION
         local = exponent * _power(self.data, exponent - 1)
         return Value(_power(self.data, exponent), ((self, local),))
         ### END SOLUTION

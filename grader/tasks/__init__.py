@@ -8,6 +8,6 @@ session; settings.py, budget.py, history.py and progress.py are the pieces
 every task shares.
 """
 
-from . import mlp
+from . import autograd, mlp
 
-TASKS = {task.name: task for module in (mlp,) for task in module.TASKS}
+TASKS = {task.name: task for module in (mlp, autograd) for task in module.TASKS}
