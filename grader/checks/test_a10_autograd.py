@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from ..compare import CheckFailed, as_float, describe, expect_array
+from ..hints import sentence_of
 from ..sandbox import wire
 from ..sandbox.client import Program
 from .support import CASES, check_signature, expected, seed_for
@@ -78,6 +79,12 @@ def _mistaken_local(op, x, operand, mistake, right):
         x = np.float64(x)
         if mistake == "power_rule_swapped" and op == "pow":
             return [x * np.float64(operand) ** (x - 1)]
+        if mistake == "power_rule_factor_missing" and op == "pow":
+            return [x ** (np.float64(operand) - 1)]
+        if mistake == "mul_derivative_swapped" and op in ("mul", "mul_c", "rmul_c"):
+            return [x, np.float64(operand)]
+        if mistake == "sigmoid_derivative_wrong" and op == "sigmoid":
+            return [1.0 / (1.0 + np.exp(-x))]
         if mistake == "exp_log_derivatives_swapped" and op == "exp":
             return [1.0 / x]
         if mistake == "exp_log_derivatives_swapped" and op == "log":
@@ -93,7 +100,8 @@ def _mistaken_local(op, x, operand, mistake, right):
 
 MISTAKES = ("grad_assigned_not_added", "backward_not_seeded", "backward_forward_order",
             "node_visited_twice", "power_rule_swapped", "exp_log_derivatives_swapped",
-            "exp_derivative_from_input", "tanh_derivative_wrong", "relu_derivative_wrong")
+            "exp_derivative_from_input", "tanh_derivative_wrong", "relu_derivative_wrong",
+            "power_rule_factor_missing", "mul_derivative_swapped", "sigmoid_derivative_wrong")
 
 
 def evaluate(graph, mistake=None):
@@ -136,23 +144,18 @@ def evaluate(graph, mistake=None):
 def _topological(inputs, out, twice=False):
     """Node indices, each after its inputs: an iterative depth-first search from `out`.
 
-    twice: the mistake of marking nodes visited only once they are appended, so a
-    node reached by two paths before it is finished is listed twice.
+    twice: the mistake of not skipping a node already visited when it is popped, so
+    a node pushed by two consumers before it was expanded is listed twice.
     """
     order, visited, stack = [], set(), [(out, False)]
     while stack:
         node, done = stack.pop()
         if done:
-            if twice:
-                visited.add(node)
             order.append(node)
             continue
-        if not twice:
-            if node in visited:
-                continue
-            visited.add(node)
-        elif node in visited:
+        if node in visited and not twice:
             continue
+        visited.add(node)
         stack.append((node, True))
         for source, _ in inputs[node]:
             if source not in visited:
@@ -160,9 +163,16 @@ def _topological(inputs, out, twice=False):
     return order
 
 
+REFLECTED = {"rsub_c": "sub_c", "rdiv_c": "div_c"}  # the number on the wrong side
+
+
 def alternatives_of(graph):
     """{mistake: [what an engine with it gives]} for the hints."""
-    return {mistake: [evaluate(graph, mistake)] for mistake in MISTAKES}
+    alternatives = {mistake: [evaluate(graph, mistake)] for mistake in MISTAKES}
+    if any(node[0] in REFLECTED for node in graph):
+        swapped = [(REFLECTED.get(node[0], node[0]),) + tuple(node[1:]) for node in graph]
+        alternatives["reflected_operator_wrong"] = [evaluate(swapped)]
+    return alternatives
 
 
 def build_locally(autograd, graph):
@@ -491,9 +501,21 @@ def diamonds(count, start=0.9):
     return graph
 
 
+def shortcuts(count, start=0.7):
+    """x' = x + 2 tanh(x), repeated: x is used directly and through tanh, x first."""
+    graph = [("leaf", start)]
+    for _ in range(count):
+        x = len(graph) - 1
+        graph.append(("tanh", x, None))
+        graph.append(("mul_c", x + 1, 2.0))
+        graph.append(("add", x, x + 2))
+    return graph
+
+
 def test_diamond(student, request):
-    """A diamond graph: a node reached by two paths is propagated once, after both."""
-    graphs = [diamonds(1), diamonds(2, -0.4), diamonds(12, 0.05)]
+    """Diamond graphs: a node reached by two paths is propagated once, after both."""
+    graphs = [diamonds(1), diamonds(2, -0.4), diamonds(12, 0.05), shortcuts(1), shortcuts(3),
+              shortcuts(8, -0.3)]
     expect_graphs(student, request, graphs, "a chain of diamonds")
 
 
@@ -530,9 +552,11 @@ def test_backward_does_not_reset(student):
     steps = [program.getattr(a, "grad", returns=True), program.getattr(b, "grad", returns=True)]
     got = [as_float(v, "grad") for v in returned(student.run(program), steps, "backward twice")]
     if not np.allclose(got, [-6.0, 4.0]):
+        seeded_twice = np.allclose(got, [-9.0, 6.0])
         raise CheckFailed(f"after c = a * b with a = 2, b = -3 and c.backward() twice, a.grad and "
                           f"b.grad are {got}, expected [-6.0, 4.0]: backward adds to the grads "
-                          "it finds (it resets only the output's own to 1)")
+                          "it finds (it resets only the output's own to 1)",
+                          hint=sentence_of("backward_seed_accumulated") if seeded_twice else None)
 
 
 # ---------------------------------------------------------------- Neuron, Layer, MLP
@@ -601,11 +625,13 @@ def test_neuron_parameters(student):
                           "(50 weights, then the bias)")
     weights, bias = values[:-1], values[-1]
     if bias != 0.0:
-        raise CheckFailed(f"the bias (the last parameter) is {bias:.4g}: it should start at 0")
+        order = values[0] == 0.0
+        raise CheckFailed(f"the bias (the last parameter) is {bias:.4g}: it should start at 0",
+                          hint=sentence_of("parameters_order" if order else "neuron_bias_not_zero"))
     if not (np.all(weights >= -1) and np.all(weights <= 1)) or np.std(weights) < 0.3:
         raise CheckFailed(f"the weights range over [{weights.min():.3g}, {weights.max():.3g}] "
                           f"with std {np.std(weights):.3g}: they should be uniform in [-1, 1] "
-                          "(std 0.58)")
+                          "(std 0.58)", hint=sentence_of("neuron_weights_not_uniform"))
     again = student.call("autograd.Neuron", 50, rng=wire.Rng(seed_for_name("neuron")), keep=True)
     _, same = _read_parameters(student, again)
     if not np.array_equal(same, values):
@@ -654,7 +680,8 @@ def test_layer_shapes(student):
     single = student.call("autograd.Layer", 3, 1, rng=wire.Rng(3), keep=True)
     value, _ = _call_model(student, single, [0.5, -1.0, 2.0])
     if isinstance(value, list):
-        raise CheckFailed("Layer(3, 1) should return one Value, not a list of one")
+        raise CheckFailed("Layer(3, 1) should return one Value, not a list of one",
+                          hint=sentence_of("layer_single_output"))
 
 
 SIZES = [3, 5, 4, 2]
@@ -728,7 +755,7 @@ def test_zero_grad(student):
     values = [as_float(grads[k].unwrap(), "grad") for k in sorted(grads)]
     if any(v != 0.0 for v in values):
         raise CheckFailed(f"after zero_grad the parameters' grads are {np.round(values, 4)}: "
-                          "they should all be 0.0")
+                          "they should all be 0.0", hint=sentence_of("zero_grad_not_applied"))
 
 
 # ---------------------------------------------------------------- train_value_mlp
@@ -756,9 +783,13 @@ def test_train_value_mlp_loss(student, rng):
     _, flat = _read_parameters(student, model)
     scores = np.array([_call_model(student, model, x)[1][0] for x in X])
     want = float(np.mean(np.maximum(0.0, 1.0 - y * scores)) + l2 * np.sum(flat ** 2))
+    data_loss = np.maximum(0.0, 1.0 - y * scores)
+    mistakes = {"l2_convention": [np.full(3, np.mean(data_loss) + 0.5 * l2 * np.sum(flat ** 2))],
+                "margin_loss_not_averaged": [np.full(3, np.sum(data_loss)
+                                                     + l2 * np.sum(flat ** 2))]}
     expect_array(np.array(losses), np.full(3, want),
                  "the losses of 3 steps with learning_rate=0 (mean relu(1 - y * score) + l2 * "
-                 "sum of every parameter squared)")
+                 "sum of every parameter squared)", context={"alternatives": mistakes})
 
 
 def test_train_value_mlp_learns(student, rng):

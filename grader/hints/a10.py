@@ -7,7 +7,7 @@ Where a mistake's result depends on an order the student chose (which of two
 consumers writes last, with `=`), the check passes every outcome it can have.
 """
 
-from .rules import Rule, close
+from .rules import Rule, close, fact
 
 
 def any_alternative(name, sentence):
@@ -58,6 +58,32 @@ RULES = [
                     "a reflected operator computes self - other (or self / other) instead of "
                     "other - self (other / self): __rsub__ and __rtruediv__ have their number "
                     "on the left"),
+    any_alternative("power_rule_factor_missing",
+                    "the power rule lost its factor: d(x**n)/dx is n * x**(n - 1), not "
+                    "x**(n - 1)"),
+    any_alternative("mul_derivative_swapped",
+                    "the product rule is mixed up: d(x * y)/dx is y (the other factor), not x"),
+    any_alternative("sigmoid_derivative_wrong",
+                    "d sigmoid(x)/dx is s * (1 - s) with s = sigmoid(x), not s alone"),
+    fact("backward_seed_accumulated",
+         "backward adds 1 to the output's grad instead of setting it to 1: a second backward "
+         "then starts from 2 and counts everything three times"),
+    fact("neuron_bias_not_zero",
+         "a Neuron's bias starts at 0 (micrograd's Value(0)); only the weights are random"),
+    fact("neuron_weights_not_uniform",
+         "a Neuron's weights are uniform in [-1, 1] (rng.uniform(-1, 1)), not Gaussian"),
+    fact("parameters_order",
+         "parameters() lists each neuron's weights first, then its bias (micrograd's order)"),
+    fact("layer_single_output",
+         "a Layer of one neuron returns that Value itself, not a list of one"),
+    fact("zero_grad_not_applied",
+         "zero_grad must set the grad attribute of each parameter Value itself to 0.0"),
+    any_alternative("l2_convention",
+                    "the L2 term here is l2 times the sum of the squares of every parameter: no "
+                    "factor 0.5 (that was assignment 5's), and biases included"),
+    any_alternative("margin_loss_not_averaged",
+                    "the data loss is the mean of relu(1 - y * score) over the points, not "
+                    "their sum"),
     any_alternative("last_layer_nonlinear",
                     "the MLP's last layer must be linear (nonlin=False): its scores may be "
                     "negative"),
