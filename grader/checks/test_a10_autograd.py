@@ -348,7 +348,17 @@ def test_operation(student, request, rng, operation, case):
 
 
 def test_pow_with_a_value_exponent_raises(student):
-    """Value ** Value raises TypeError (the SPEC's exponent is a number)."""
+    """Value ** Value raises TypeError (the SPEC's exponent is a number); Value ** 3 works."""
+    program = Program()
+    a = program.call("autograd.Value", 2.0)
+    cube = program.method(a, "__pow__", 3)
+    program.method(cube, "backward")
+    steps = [program.getattr(cube, "data", returns=True), program.getattr(a, "grad", returns=True)]
+    data, grad = (as_float(v, "Value(2.0) ** 3") for v in returned(student.run(program), steps,
+                                                                    "Value(2.0) ** 3"))
+    if not (math.isclose(data, 8.0) and math.isclose(grad, 12.0)):
+        raise CheckFailed(f"Value(2.0) ** 3 gives data {data:.6g} and grad {grad:.6g}, expected "
+                          "8 and 12")
     program = Program()
     a = program.call("autograd.Value", 2.0)
     b = program.call("autograd.Value", 3.0)
@@ -677,6 +687,14 @@ def test_layer_shapes(student):
     handles, _ = _read_parameters(student, layer)
     if len(handles) != 16:
         raise CheckFailed(f"Layer(3, 4).parameters() has {len(handles)} Values, expected 16")
+    flat = np.linspace(-1.0, 1.0, 16)
+    _set_parameters(student, handles, flat)
+    x = [0.5, -1.0, 2.0]
+    _, outputs = _call_model(student, layer, x)
+    neurons = flat.reshape(4, 4)  # a row per neuron: 3 weights, then the bias
+    expect_array(outputs, np.maximum(neurons[:, :3] @ x + neurons[:, 3], 0.0),
+                 "Layer(3, 4) with parameters linspace(-1, 1, 16) (w, then b, per neuron) on "
+                 f"x = {x}")
     single = student.call("autograd.Layer", 3, 1, rng=wire.Rng(3), keep=True)
     value, _ = _call_model(student, single, [0.5, -1.0, 2.0])
     if isinstance(value, list):
@@ -739,23 +757,29 @@ def _trusted_mlp_gradient(sizes, flat, x, h=1e-6):
 
 
 def test_zero_grad(student):
-    """zero_grad sets every parameter's grad back to 0."""
+    """zero_grad sets every parameter's grad back to 0 (after a backward that set them right)."""
+    sizes = [2, 3, 1]
     model = student.call("autograd.MLP", 2, [3, 1], rng=wire.Rng(6), keep=True)
+    handles, _ = _read_parameters(student, model)
+    flat = np.array([0.5, -0.3, 0.2, 0.8, 0.4, 0.1, -0.6, 0.9, 0.3, 0.7, -0.5, 0.6, 0.2])
+    if len(handles) != len(flat):
+        raise CheckFailed(f"MLP(2, [3, 1]).parameters() has {len(handles)} Values, expected 13")
+    _set_parameters(student, handles, flat)
+    x = [1.0, -2.0]
     program = Program()
-    out = program.method(model, "__call__", [1.0, -2.0])
+    out = program.method(model, "__call__", x)
     program.method(out, "backward")
+    before = [program.getattr(handle, "grad", returns=True) for handle in handles]
     program.method(model, "zero_grad")
-    program.method(model, "parameters", returns=True)
-    results = student.run(program)
-    handles = results[max(results)].unwrap()
-    program = Program()
-    for handle in handles:
-        program.getattr(handle, "grad", returns=True)
-    grads = student.run(program)
-    values = [as_float(grads[k].unwrap(), "grad") for k in sorted(grads)]
-    if any(v != 0.0 for v in values):
-        raise CheckFailed(f"after zero_grad the parameters' grads are {np.round(values, 4)}: "
-                          "they should all be 0.0", hint=sentence_of("zero_grad_not_applied"))
+    after = [program.getattr(handle, "grad", returns=True) for handle in handles]
+    values = [as_float(v, "a parameter's grad")
+              for v in returned(student.run(program), before + after, "zero_grad")]
+    expect_array(np.array(values[:len(handles)]), _trusted_mlp_gradient(sizes, flat, np.array(x)),
+                 "the parameters' grads after backward, before zero_grad")
+    if any(v != 0.0 for v in values[len(handles):]):
+        raise CheckFailed(f"after zero_grad the parameters' grads are "
+                          f"{np.round(values[len(handles):], 4)}: they should all be 0.0",
+                          hint=sentence_of("zero_grad_not_applied"))
 
 
 # ---------------------------------------------------------------- train_value_mlp
