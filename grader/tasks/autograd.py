@@ -216,7 +216,9 @@ class ValueMoons(Task):
 
     def artifact(self, job, table):
         artifact = {"history": {"loss": histories.numbers(job.run.history) or []},
-                    "accuracy": job.run.value, "points": self._points(job)}
+                    "accuracy": job.run.value, "points": self._points(job),
+                    "margins": [round(float(v), 4) for v in job.state["y"] * job.state["scores"]
+                                if math.isfinite(v)]}
         artifact.update(self._grid(job))
         return artifact
 
