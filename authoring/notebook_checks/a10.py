@@ -156,9 +156,18 @@ def _task_check():
     return Check("HYPERPARAMS-value_moons", code, hidden=False)
 
 
+EXPRESSION = """\
+a, b = Value(x0), Value(y0)
+c = (a * b + 2 - a / b) ** 2 + (1 - a).tanh() * b.exp() + (3 / a).log() - b.sigmoid() * a.relu()
+c.backward()
+got = np.array([c.data, a.grad, b.grad])"""
+
 CHECKS = [
-    Check("Value", OPERATIONS, carries=("value_leaf", "operation[*]", "pow_with_a_value_*",
-                                        "edge_values")),
+    Check("Value", OPERATIONS, carries=("value_leaf", "pow_with_a_value_*", "edge_values")),
+    Check("Value", EXPRESSION, "[data, a.grad, b.grad] of an expression of every operation",
+          inputs=lambda rng: {"x0": float(rng.uniform(0.5, 2.0)),
+                              "y0": float(rng.uniform(-2.0, -0.5))},
+          name="expression", carries=("operation[*]",)),
     Check("Value", BACKWARD, name="backward",
           carries=("random_graphs[*]", "accumulation", "diamond", "deep_chain",
                    "backward_does_not_reset")),
