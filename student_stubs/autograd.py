@@ -17,13 +17,11 @@ infinity or an undefined value (log(0), 1 / 0, exp(1000), (-8) ** 0.5) the
 result is inf or nan, never a Python exception.
 """
 
-import gc
-import math
-
 import numpy as np
 
 
-# Helpers, not exercises: float arithmetic with IEEE 754's inf and nan where Python raises.
+# Helpers, not exercises: float arithmetic with IEEE 754's inf and nan where Python raises
+# (NumPy's float64 follows IEEE 754, as PyTorch does; the results are Python floats).
 def _power(base, exponent):
     """base ** exponent for floats: inf for 0.0 ** -1, nan for (-8.0) ** 0.5 (as PyTorch)."""
     try:
@@ -31,24 +29,24 @@ def _power(base, exponent):
     except (ZeroDivisionError, OverflowError):
         with np.errstate(all="ignore"):
             return float(np.float64(base) ** np.float64(exponent))
-    return math.nan if isinstance(result, complex) else float(result)
+    return float("nan") if isinstance(result, complex) else float(result)
 
 
 def _exp(x):
-    """e ** x for a float: inf past the largest float (math.exp raises instead)."""
-    try:
-        return math.exp(x)
-    except OverflowError:
-        return math.inf
+    """e ** x for a float: inf past the largest float (math.exp would raise)."""
+    with np.errstate(over="ignore"):
+        return float(np.exp(np.float64(x)))
 
 
 def _log(x):
-    """The natural log of a float: -inf at 0, nan below 0 (math.log raises instead)."""
-    if x > 0:
-        return math.log(x)
-    if x == 0:
-        return -math.inf
-    return math.nan
+    """The natural log of a float: -inf at 0, nan below 0 (math.log would raise)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.log(np.float64(x)))
+
+
+def _tanh(x):
+    """tanh of a float, as a Python float."""
+    return float(np.tanh(x))
 
 
 class Value:
