@@ -66,7 +66,8 @@ def main(argv=None):
           f"{100 * (accs.min() - 0.95):.0f} points), {times.min():.1f}-{times.max():.1f} CPU s "
           f"(budget 120 s: {120 / times.max():.1f}x the slowest)")
     print(f"linear model: {100 * lines.min():.0f}-{100 * lines.max():.0f}% trained as the task "
-          f"trains, {100 * bests.min():.0f}-{100 * bests.max():.0f}% at best (half credit from 92%)")
+          f"trains, {100 * bests.min():.0f}-{100 * bests.max():.0f}% at best "
+          "(half credit from 92%)")
 
 
 if __name__ == "__main__":

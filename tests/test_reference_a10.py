@@ -53,7 +53,7 @@ def with_torch(torch, graph):
     out = nodes[-1]
     out.backward()
     leaves = [nodes[k] for k, node in enumerate(graph) if node[0] == "leaf"]
-    return [out.item(), 1.0] + [leaf.grad.item() if leaf.grad is not None else 0.0 for leaf in leaves]
+    return [out.item(), 1.0] + [0.0 if leaf.grad is None else leaf.grad.item() for leaf in leaves]
 
 
 def agree(actual, expected, name):

@@ -262,7 +262,7 @@ def expect_graphs(student, request, graphs, what, label="graphs"):
     want = expected(request, label,
                     lambda R: [build_locally(R.autograd, graph) for graph in graphs])
     got = run_graphs(student, graphs, what)
-    for number, (graph, values, right) in enumerate(zip(graphs, got, want)):
+    for graph, values, right in zip(graphs, got, want):
         expect_array(values, np.asarray(right, dtype=np.float64),
                      f"{what} {_describe(graph)}: [output data, output grad, grad of each "
                      "leaf]", rtol=1e-6, atol=1e-9,
@@ -302,7 +302,8 @@ OPERATIONS = {  # name -> how to make a graph of it from one or two random numbe
     "rtruediv": lambda a, b: [("leaf", a), ("rdiv_c", 0, b)],
     "number_operand": lambda a, b: [("leaf", a), ("add_c", 0, b), ("mul_c", 1, b),
                                     ("sub_c", 2, a), ("div_c", 3, b)],
-    "pow": lambda a, b: [("leaf", abs(a) + 0.5), ("pow", 0, [2, 3, -1, 0.5, 1.5][int(10 * abs(b)) % 5])],
+    "pow": lambda a, b: [("leaf", abs(a) + 0.5),
+                         ("pow", 0, [2, 3, -1, 0.5, 1.5][int(10 * abs(b)) % 5])],
     "neg": lambda a, b: [("leaf", a), ("neg", 0, None)],
     "relu": lambda a, b: [("leaf", a), ("relu", 0, None)],
     "tanh": lambda a, b: [("leaf", a), ("tanh", 0, None)],
@@ -530,7 +531,7 @@ def test_diamond(student, request):
 
 
 def test_deep_chain(student):
-    """A chain 100,000 nodes deep: built by the student's own operator, backward without recursion."""
+    """A chain 100,000 nodes deep, built by the student's own operator: backward, no recursion."""
     first = student.call("autograd.Value", 1.0, keep=True)
     last = student.repeat(first, "__mul__", DEEP_FACTOR, times=DEEP, timeout=DEEP_SECONDS)
     try:
@@ -678,7 +679,7 @@ def test_neuron_forward(student, rng, nonlin):
 
 
 def test_layer_shapes(student):
-    """Layer(nin, nout): nout Values from a call (one Value when nout is 1), nout * (nin + 1) parameters."""
+    """Layer(nin, nout): nout Values (one Value when nout is 1), nout * (nin + 1) parameters."""
     layer = student.call("autograd.Layer", 3, 4, rng=wire.Rng(2), keep=True)
     value, outputs = _call_model(student, layer, [0.5, -1.0, 2.0])
     if not isinstance(value, list) or len(outputs) != 4:
@@ -706,7 +707,7 @@ SIZES = [3, 5, 4, 2]
 
 
 def test_mlp_forward(student, rng):
-    """MLP(3, [5, 4, 2]): ReLU hidden layers, a linear last layer, parameters in micrograd's order."""
+    """MLP(3, [5, 4, 2]): ReLU hidden layers, a linear last layer, micrograd's parameter order."""
     model = student.call("autograd.MLP", SIZES[0], SIZES[1:], rng=wire.Rng(4), keep=True)
     handles, _ = _read_parameters(student, model)
     count = sum((nin + 1) * nout for nin, nout in zip(SIZES[:-1], SIZES[1:]))

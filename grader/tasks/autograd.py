@@ -22,8 +22,8 @@ import course_data
 
 from .. import class_cache
 from ..compare import CheckFailed, as_float, describe
-from ..sandbox.client import Program, StudentError, WorkerFault
 from ..sandbox import wire
+from ..sandbox.client import Program, StudentError, WorkerFault
 from . import history as histories
 from . import progress
 from .base import Task
@@ -89,6 +89,18 @@ def read_scores(results, count, what="the model's score"):
     return np.array(scores)
 
 
+def model_and_losses(answer):
+    """train_value_mlp's (model, losses): the model a handle (it stays in the worker)."""
+    if not isinstance(answer, tuple) or len(answer) != 2:
+        raise CheckFailed("train_value_mlp should return (model, losses), but returned "
+                          f"{describe(answer)}")
+    model, losses = answer
+    if not isinstance(model, wire.Ref):
+        raise CheckFailed("train_value_mlp's model should be the MLP object, but it is "
+                          f"{describe(model)}")
+    return model, losses
+
+
 class ValueMoons(Task):
     name = "value_moons"
     title = "two moons with Values"
@@ -125,13 +137,7 @@ class ValueMoons(Task):
                                  steps=hp["steps"], learning_rate=hp["learning_rate"],
                                  l2=hp["l2"], rng=wire.Rng(job.seed), keep_index=0,
                                  limits=job.limits)
-        if not isinstance(answer, tuple) or len(answer) != 2:
-            raise CheckFailed("train_value_mlp should return (model, losses), but returned "
-                              f"{describe(answer)}")
-        model, losses = answer
-        if not isinstance(model, wire.Ref):
-            raise CheckFailed("train_value_mlp's model should be the MLP object, but it is "
-                              f"{describe(model)}")
+        model, losses = model_and_losses(answer)
         job.run.history = losses
         results = budget.run("the model's scores", scores_program(model, X_worker),
                              limits=job.limits)
@@ -154,7 +160,7 @@ class ValueMoons(Task):
                               hidden_sizes=list(hp["hidden_sizes"]), steps=EVIDENCE_STEPS,
                               learning_rate=0.0, l2=hp["l2"], rng=wire.Rng(job.seed + 7),
                               keep_index=0, limits=job.limits, timeout=EVIDENCE_SECONDS)
-        model, losses = answer
+        model, losses = model_and_losses(answer)
         losses = histories.per_epoch(losses, EVIDENCE_STEPS, "the losses of a run with "
                                                              "learning_rate=0")
         scores = read_scores(session.run(scores_program(model, X), timeout=EVIDENCE_SECONDS),
