@@ -105,32 +105,46 @@ class Value:
 
     def __neg__(self):
         """-self."""
+        ### BEGIN SOLUTION
         return self * -1
+        ### END SOLUTION
 
     def __radd__(self, other):
         """other + self, for a number other."""
+        ### BEGIN SOLUTION
         return self + other
+        ### END SOLUTION
 
     def __sub__(self, other):
         """self - other."""
+        ### BEGIN SOLUTION
         return self + (-other)
+        ### END SOLUTION
 
     def __rsub__(self, other):
         """other - self, for a number other."""
+        ### BEGIN SOLUTION
         return (-self) + other
+        ### END SOLUTION
 
     def __rmul__(self, other):
         """other * self, for a number other."""
+        ### BEGIN SOLUTION
         return self * other
+        ### END SOLUTION
 
     def __truediv__(self, other):
-        """self / other, as self * other ** -1: inf or nan where other is 0."""
+        """self / other: inf or nan where other is 0 (as PyTorch)."""
         other = other if isinstance(other, Value) else Value(other)
+        ### BEGIN SOLUTION
         return self * other ** -1
+        ### END SOLUTION
 
     def __rtruediv__(self, other):
         """other / self, for a number other."""
+        ### BEGIN SOLUTION
         return Value(other) * self ** -1
+        ### END SOLUTION
 
     def relu(self):
         """max(0, self); the derivative is 1 where self > 0, else 0 (0 at 0, as PyTorch)."""

@@ -95,32 +95,39 @@ class Value:
 
     def __neg__(self):
         """-self."""
-        return self * -1
+        # YOUR CODE HERE
+        raise NotImplementedError()
 
     def __radd__(self, other):
         """other + self, for a number other."""
-        return self + other
+        # YOUR CODE HERE
+        raise NotImplementedError()
 
     def __sub__(self, other):
         """self - other."""
-        return self + (-other)
+        # YOUR CODE HERE
+        raise NotImplementedError()
 
     def __rsub__(self, other):
         """other - self, for a number other."""
-        return (-self) + other
+        # YOUR CODE HERE
+        raise NotImplementedError()
 
     def __rmul__(self, other):
         """other * self, for a number other."""
-        return self * other
+        # YOUR CODE HERE
+        raise NotImplementedError()
 
     def __truediv__(self, other):
-        """self / other, as self * other ** -1: inf or nan where other is 0."""
+        """self / other: inf or nan where other is 0 (as PyTorch)."""
         other = other if isinstance(other, Value) else Value(other)
-        return self * other ** -1
+        # YOUR CODE HERE
+        raise NotImplementedError()
 
     def __rtruediv__(self, other):
         """other / self, for a number other."""
-        return Value(other) * self ** -1
+        # YOUR CODE HERE
+        raise NotImplementedError()
 
     def relu(self):
         """max(0, self); the derivative is 1 where self > 0, else 0 (0 at 0, as PyTorch)."""

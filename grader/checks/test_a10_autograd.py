@@ -333,7 +333,9 @@ def test_value_leaf(student):
     a = program.call("autograd.Value", 3)
     steps = [program.getattr(a, "data", returns=True), program.getattr(a, "grad", returns=True)]
     data, grad = returned(student.run(program), steps, "Value(3)")
-    if type(data) is not float or data != 3.0:
+    is_float = type(data) is float or (isinstance(data, wire.Scalar)
+                                        and data.array.dtype.kind == "f")
+    if not is_float or float(as_float(data, "Value(3).data")) != 3.0:
         raise CheckFailed(f"Value(3).data is {data!r} ({describe(data)}): it should be the float "
                           "3.0 (store float(data))")
     if grad != 0.0:
