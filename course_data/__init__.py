@@ -4,7 +4,7 @@ Nothing here is an exercise. The kit installs this package (`make install`);
 student code imports it (`from course_data import load_mnist`), inside the
 grader's sandbox too, where it is the one package of the kit the worker sees.
 
-    toys.py     XOR, two moons, spirals (2-D, made on the spot from a seed)
+    toys.py     XOR, two moons, spirals, assignment 10's small moons (2-D, from a seed)
     mnist.py    MNIST, from the first source that works (see its docstring)
 
 Only NumPy, the standard library and (inside the functions that need it)
@@ -12,12 +12,13 @@ scikit-learn.
 """
 
 from .mnist import MnistNotFoundError, load_mnist, load_mnist_uint8, mnist_cache_path
-from .toys import moons_data, spiral_data, xor_data
+from .toys import moons_data, spiral_data, value_moons_data, xor_data
 
 __all__ = [
     "xor_data",
     "moons_data",
     "spiral_data",
+    "value_moons_data",
     "load_mnist",
     "load_mnist_uint8",
     "mnist_cache_path",

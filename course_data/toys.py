@@ -96,3 +96,26 @@ def spiral_data(points_per_class=100, num_classes=3, seed=0, dtype=np.float64):
         X[rows] = np.column_stack([radius * np.sin(theta), radius * np.cos(theta)])
         y[rows] = j
     return X.astype(dtype), y
+
+
+def value_moons_data(n_samples=100, noise=0.1, random_state=0):
+    """Assignment 10's small two moons: ``make_moons(100, noise=0.1)`` with labels in {-1, 1}.
+
+    Small on purpose: a network of scalar Values computes in pure Python, and the
+    task trains on every point at every step (full batch), measured on the same points.
+
+    Args:
+        n_samples: number of points (>= 2).
+        noise: standard deviation of the Gaussian noise added to the points.
+        random_state: int seed for make_moons.
+
+    Returns:
+        X: (n_samples, 2) float64 array.
+        y: (n_samples,) int64 labels in {-1, 1} (make_moons' 0 and 1 as 2 y - 1).
+    """
+    from sklearn.datasets import make_moons
+
+    if n_samples < 2:
+        raise ValueError(f"n_samples must be at least 2, got {n_samples}")
+    X, y = make_moons(n_samples, noise=noise, random_state=random_state)
+    return X.astype(np.float64), 2 * y.astype(np.int64) - 1

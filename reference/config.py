@@ -152,3 +152,23 @@ HYPERPARAMS["deep"] = {
 #     "dtype": "float32",
 # }
 ### END STUB
+
+
+# Assignment 10: two moons with an MLP of your scalar Values (train_value_mlp).
+### BEGIN SOLUTION
+HYPERPARAMS["value_moons"] = {
+    "hidden_sizes": [16, 16],
+    "steps": 100,
+    "learning_rate": 0.5,
+    "l2": 1e-4,
+}
+### END SOLUTION
+### BEGIN STUB
+# # Valid but untuned: it runs, but will not reach the threshold.
+# HYPERPARAMS["value_moons"] = {
+#     "hidden_sizes": [2],
+#     "steps": 1,
+#     "learning_rate": 1e-3,
+#     "l2": 0.0,
+# }
+### END STUB

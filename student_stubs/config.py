@@ -80,3 +80,13 @@ HYPERPARAMS["deep"] = {
     "optim_config": {"learning_rate": 1e-3, "momentum": 0.9},
     "dtype": "float32",
 }
+
+
+# Assignment 10: two moons with an MLP of your scalar Values (train_value_mlp).
+# Valid but untuned: it runs, but will not reach the threshold.
+HYPERPARAMS["value_moons"] = {
+    "hidden_sizes": [2],
+    "steps": 1,
+    "learning_rate": 1e-3,
+    "l2": 0.0,
+}

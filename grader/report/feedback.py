@@ -351,6 +351,8 @@ def _task_card(task, artifact, tests):
     failure = (f'<p class="banner">The run did not finish: {text(artifact["error"])}</p>'
                if artifact.get("error") else "")
     history = artifact["history"]
+    if task == "value_moons":  # assignment 10: steps, not epochs (value_plots.py)
+        return _value_card(task, label, artifact, head, standing, failure)
     loss = _draw(f"{label} loss", f"{label}: training loss per epoch",
                  lambda: plots.loss_curve(history))
     accuracy_figure = _draw(f"{label} accuracy", f"{label}: accuracy per epoch",
@@ -386,6 +388,26 @@ def _task_card(task, artifact, tests):
             f"</div>{standing}{failure}"
             f'<div class="figrow">{loss}{accuracy_figure}</div>'
             f'<div class="figrow">{picture}{norms}</div></article>')
+
+
+def _value_card(task, label, artifact, head, standing, failure):
+    """Assignment 10's card: the loss per step, the margins, the boundary of the Value MLP."""
+    from . import value_plots  # noqa: PLC0415
+
+    loss = _draw(f"{label} loss", f"{label}: the loss at each gradient-descent step",
+                 lambda: value_plots.step_loss(artifact["history"].get("loss")))
+    margins = _draw(f"{label} margins", f"{label}: y times score on each training point",
+                    lambda: value_plots.margins(artifact.get("margins")),
+                    "Right side of the boundary above 0; no loss above 1.")
+    picture = _draw(f"{label} decision boundary",
+                    f"{label}: the class your MLP of Values predicts over the plane",
+                    lambda: plots.decision_boundary(artifact.get("points"), artifact.get("grid"),
+                                                    f"{label}: what your MLP predicts"),
+                    "Background: the sign of your model's score; markers: the data.")
+    return (f'<article class="task" id="task-{text(task)}"><div class="task-head">{"".join(head)}'
+            f"</div>{standing}{failure}"
+            f'<div class="figrow">{loss}{margins}</div>'
+            f'<div class="figrow">{picture}</div></article>')
 
 
 def _measured(artifact):

@@ -31,6 +31,10 @@ class Budget:
         return self._budgeted(step, f"{ref.type}.{name}", self.session.method, ref, name, *args,
                               **kwargs)
 
+    def run(self, step, program, **kwargs):
+        """session.run(program) as one budgeted step (a kept model's scores, say)."""
+        return self._budgeted(step, f"program.{step}", self.session.run, program, **kwargs)
+
     def _budgeted(self, step, key, function, *args, **kwargs):
         if key in self.session.hung:
             raise CheckFailed(self.session.hung[key])
