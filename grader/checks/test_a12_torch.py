@@ -103,10 +103,13 @@ def _call(student, target, *args, **kwargs):
     try:
         return student.call(target, *args, **kwargs)
     except StudentError as error:
+        where = f"\n{error.traceback.rstrip()}" if error.traceback else ""
         if "NoneType" in error.message and error.type in ("AttributeError", "TypeError"):
-            where = f"\n{error.traceback.rstrip()}" if error.traceback else ""
             raise CheckFailed(f"your code raised {error.type}: {error.message}{where}",
                               hint=sentence_of("grad_before_backward")) from None
+        if error.type == "RuntimeError" and "dtype" in error.message:  # float32 meets float64
+            raise CheckFailed(f"your code raised {error.type}: {error.message}{where}",
+                              hint=sentence_of("torch_float32")) from None
         raise
 
 
@@ -364,8 +367,12 @@ def test_torch_inputs_unchanged(student, request, rng):
                          'compare_training(..., steps=3)["torch"]', rtol=1e-6, atol=1e-9)
         args = result.args_after
         for key in PARAMS:
-            expect_unchanged(before[0][key], as_array(args[0].get(key), key),
-                             f"params[{key!r}] (by {short})")
+            try:
+                expect_unchanged(before[0][key], as_array(args[0].get(key), key),
+                                 f"params[{key!r}] (by {short})")
+            except CheckFailed as failure:
+                raise CheckFailed(failure.message,
+                                  hint=sentence_of("tensor_shares_memory")) from None
         expect_unchanged(before[1], args[1], f"X (by {short})")
         expect_unchanged(before[2], args[2], f"y (by {short})")
 
@@ -473,11 +480,12 @@ def test_time_epoch(student, request, rng):
         value = seconds[key]
         if type(value) is not float and not isinstance(value, wire.Scalar):
             raise CheckFailed(f'time_epoch(...)["{key}"] should be a float (seconds), is '
-                              f"{describe(value)}")
+                              f"{describe(value)}", hint=sentence_of("time_not_seconds"))
         times[key] = as_float(value, f'time_epoch(...)["{key}"]')
         if not (math.isfinite(times[key]) and times[key] > 0):
             raise CheckFailed(f'time_epoch(...)["{key}"] is {times[key]!r}: seconds are positive '
-                              "and finite (time.perf_counter() after minus before)")
+                              "and finite (time.perf_counter() after minus before)",
+                              hint=sentence_of("time_not_seconds"))
     grader_of(request.config).artifacts.setdefault("torch_compare", {})["epoch"] = {
         **times, "samples": EPOCH_SAMPLES, "network": "-".join(map(str, EPOCH_SIZES)),
         "batch_size": EPOCH_BATCH, "call_seconds": call_wall}
@@ -485,9 +493,11 @@ def test_time_epoch(student, request, rng):
     if total > call_wall * 1.05 + 0.01:
         raise CheckFailed(f"time_epoch says {times['numpy']:.3g} s + {times['torch']:.3g} s, "
                           f"but the whole call took {call_wall:.3g} s: time the epochs "
-                          "themselves (time.perf_counter() before and after each), in seconds")
+                          "themselves (time.perf_counter() before and after each), in seconds",
+                          hint=sentence_of("time_not_seconds"))
     if total < MIN_TIMED_SHARE * call_wall:
         raise CheckFailed(f"time_epoch says {times['numpy']:.3g} s + {times['torch']:.3g} s, "
                           f"{total / call_wall:.0%} of the {call_wall:.3g} s the call took: the "
                           "two epochs are most of the call's work, time them whole "
-                          "(time.perf_counter() before and after each), in seconds")
+                          "(time.perf_counter() before and after each), in seconds",
+                          hint=sentence_of("time_not_seconds"))

@@ -15,6 +15,10 @@ RULES = [
          "(torch.tensor(..., dtype=torch.float64), Linear(..., dtype=torch.float64)) so that "
          "the two libraries can agree to 1e-6"),
 
+    fact("tensor_shares_memory",
+         "torch.from_numpy(a) shares a's memory: training the network then changes the "
+         "caller's params too; torch.tensor(a) makes a copy"),
+
     # torch_mlp_loss
     alternative("grad_not_transposed",
                 "weight.grad has PyTorch's (out, in) layout: transpose it back (.T) to the "
@@ -30,4 +34,9 @@ RULES = [
     alternative("loss_after_update",
                 "each loss is recorded after its step's update: record it before the update "
                 "(the first loss is that of the initial parameters)"),
+
+    # time_epoch
+    fact("time_not_seconds",
+         "time_epoch reports seconds as floats: time.perf_counter() after the epoch minus "
+         "before it, neither milliseconds nor rounded"),
 ]
