@@ -127,3 +127,95 @@ def test_without_pytorch_a12_says_so_in_every_check(tmp_path, monkeypatch):
     for test in shown:
         assert "PyTorch is not installed where the grader runs" in test["output"], test["name"]
     assert results["extra_data"]["complete"]
+
+
+# ---------------------------------------------------------------- the report
+
+
+class _Check:
+    assignment = "a12"
+
+
+ARTIFACT = {"curves": {"numpy": [1.3, 1.1, 1.0], "torch": [1.3, 1.1, 1.0], "steps": 3,
+                       "learning_rate": 0.5, "network": "4-6-5-3", "samples": 40},
+            "epoch": {"numpy": 0.06, "torch": 0.04, "samples": 4096, "network": "784-128-10",
+                      "batch_size": 128, "limit": 0.02, "limit_threads": "1 BLAS thread",
+                      "reference": {"numpy": 0.05, "torch": 0.03}}}
+
+
+def test_the_report_shows_the_speed_table_and_the_two_curves():
+    from grader.report.torch_compare import section  # noqa: PLC0415
+
+    html = section({"torch_compare": ARTIFACT}, [_Check()])
+    assert "<table" in html and "0.060 s" in html and "0.020 s" in html
+    assert "3.0 &times;" in html  # the student's NumPy epoch against the limit
+    assert "PyTorch is 1.5 times faster" in html
+    assert html.count("data:image/png;base64,") == 1
+
+
+@pytest.mark.parametrize("broken", [
+    {"epoch": {"numpy": "fast", "torch": None, "network": "x"}, "curves": {"numpy": "a"}},
+    {"epoch": "nothing", "curves": {"numpy": [1.0], "torch": [float("nan"), "b"]}},
+    {}])
+def test_the_report_survives_what_a_student_run_left(broken):
+    from grader.report.torch_compare import section  # noqa: PLC0415
+
+    html = section({"torch_compare": broken}, [_Check()])
+    assert "<h2>" in html and ("not measured" in html or "gave no times" in html)
+
+
+def test_the_matrix_product_limit_is_measured(torch_compare):
+    from grader.report.torch_compare import products_seconds  # noqa: PLC0415
+
+    seconds, threads = products_seconds([784, 128, 10], 1024, 128, repeats=1)
+    assert 0 < seconds < 5 and threads
+
+
+# ---------------------------------------------------------------- a12's workers
+
+
+def test_only_a12_workers_may_import_torch_and_write_a_scratch():
+    from grader.rubric import load_rubric  # noqa: PLC0415
+
+    rubric = load_rubric()
+    for assignment in rubric.assignments:
+        limits = rubric.limits_for(assignment)
+        if assignment == "a12":
+            assert "torch" in limits.imports and limits.scratch_bytes > 0
+            assert limits.memory_bytes == rubric.limits.memory_bytes  # measured to fit
+        else:
+            assert "torch" not in limits.imports, assignment
+            assert limits.scratch_bytes == 0, assignment
+
+
+SCRATCH_PROBE = '''
+def write(megabytes):
+    import os
+    try:
+        with open("/tmp/probe.bin", "wb") as f:
+            f.write(b"x" * int(megabytes * 2**20))
+        return "written"
+    except OSError as error:
+        return type(error).__name__
+    finally:
+        if os.path.exists("/tmp/probe.bin"):
+            os.remove("/tmp/probe.bin")
+'''
+
+
+def test_the_scratch_is_writable_up_to_its_size_only(tmp_path):
+    from grader.sandbox.client import Session  # noqa: PLC0415
+    from grader.sandbox.isolation import Limits, sandbox_mode  # noqa: PLC0415
+
+    if not sandbox_mode().startswith("bwrap"):
+        pytest.skip("the scratch is the sandbox's /tmp")
+    package = tmp_path / "probe"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "mod.py").write_text(SCRATCH_PROBE)
+    with Session(package, limits=Limits(scratch_bytes=2 * 2**20)) as worker:
+        assert worker.call("mod.write", 1) == "written"
+        assert worker.call("mod.write", 4) == "OSError"  # no space left on the tmpfs
+    if sandbox_mode() == "bwrap-root":  # without a scratch, /tmp stays root's
+        with Session(package, limits=Limits()) as worker:
+            assert worker.call("mod.write", 0.001) == "PermissionError"

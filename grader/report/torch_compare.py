@@ -166,11 +166,12 @@ def _speed_table(epoch):
     caption = (f"One epoch of minibatch SGD, a {text(epoch.get('network'))} ReLU network, "
                f"{text(epoch.get('samples'))} random images, batches of "
                f"{text(epoch.get('batch_size'))}, float32, one BLAS thread, measured on the "
-               "grading machine in the grader's sandbox. The limit is timed with "
+               "grading machine in the grader's sandbox (wall-clock: on a busy machine the "
+               "numbers move from run to run). The limit is timed with "
                f"{text(epoch.get('limit_threads') or 'NumPy')}.")
     return ("<h3>Speed</h3>"
             '<table class="speed"><thead><tr><th></th><th>seconds</th>'
-            "<th>against the limit</th></tr></thead><tbody>" + "".join(body) +
+            "<th>times the limit</th></tr></thead><tbody>" + "".join(body) +
             f"</tbody></table><p class=\"caption\">{caption} {' '.join(notes)}</p>"
             + _explanation(mine, limit))
 
