@@ -359,8 +359,9 @@ def test_full_report_of_a_real_grading(tmp_path, which):
     assert {"task-xor", "task-moons", "task-spirals", "task-mnist"} <= page.ids
     runs = results["extra_data"]["artifacts"]["experiments"]
     if which == "reference":
-        # 4 figures per task (loss, accuracy, boundary or digits, gradient norms), 2 experiments.
-        assert len(page.images) == 4 * 4 + 2
+        # 4 figures per task (loss, accuracy, boundary or digits, gradient norms), 2 experiments,
+        # and a12's NumPy and PyTorch training curves.
+        assert len(page.images) == 4 * 4 + 2 + 1
         assert "no plot" not in page.text
         assert all("loss" in run for run in runs["init"].values())
     else:
