@@ -138,7 +138,7 @@ class _Check:
 
 ARTIFACT = {"curves": {"numpy": [1.3, 1.1, 1.0], "torch": [1.3, 1.1, 1.0], "steps": 3,
                        "learning_rate": 0.5, "network": "4-6-5-3", "samples": 40},
-            "epoch": {"numpy": 0.06, "torch": 0.04, "samples": 4096, "network": "784-128-10",
+            "timing": {"numpy": 0.06, "torch": 0.04, "samples": 4096, "network": "784-128-10",
                       "batch_size": 128, "limit": 0.02, "limit_threads": "1 BLAS thread",
                       "reference": {"numpy": 0.05, "torch": 0.03}}}
 
@@ -154,8 +154,8 @@ def test_the_report_shows_the_speed_table_and_the_two_curves():
 
 
 @pytest.mark.parametrize("broken", [
-    {"epoch": {"numpy": "fast", "torch": None, "network": "x"}, "curves": {"numpy": "a"}},
-    {"epoch": "nothing", "curves": {"numpy": [1.0], "torch": [float("nan"), "b"]}},
+    {"timing": {"numpy": "fast", "torch": None, "network": "x"}, "curves": {"numpy": "a"}},
+    {"timing": "nothing", "curves": {"numpy": [1.0], "torch": [float("nan"), "b"]}},
     {}])
 def test_the_report_survives_what_a_student_run_left(broken):
     from grader.report.torch_compare import section  # noqa: PLC0415

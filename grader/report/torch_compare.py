@@ -34,8 +34,8 @@ REPEATS = 3  # the limit is the best of a few passes: the machine's own noise re
 
 
 def run_speed_table(plugin):
-    """The reference's epoch and the matrix-product limit, into the artifact's "epoch"."""
-    epoch = plugin.artifacts.get(KEY, {}).get("epoch")
+    """The reference's epoch and the matrix-product limit, into the artifact's "timing"."""
+    epoch = plugin.artifacts.get(KEY, {}).get("timing")
     if not isinstance(epoch, dict):
         return  # time_epoch did not answer: nothing to compare with
     sizes = [int(n) for n in str(epoch["network"]).split("-")]
@@ -127,7 +127,7 @@ def section(artifacts, tests):
         return ""
     parts = ['<section id="torch-compare"><h2>Your network in NumPy and in PyTorch</h2>']
     data = data if isinstance(data, dict) else {}
-    parts.append(_speed_table(data.get("epoch")))
+    parts.append(_speed_table(data.get("timing")))
     parts.append(_curves(data.get("curves")))
     parts.append("</section>")
     return "\n".join(parts)
