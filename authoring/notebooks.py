@@ -199,6 +199,14 @@ def _module_objects(module, reference=REFERENCE):
             for alias in node.names}
 
 
+def _plain_imports(module, reference=REFERENCE):
+    """A module's imports of packages other than NumPy (`import torch`), for the setup cell."""
+    tree = ast.parse((reference / f"{module}.py").read_text())
+    return [ast.unparse(node) for node in tree.body
+            if isinstance(node, ast.Import) and all(a.name != "numpy" for a in node.names)
+            or isinstance(node, ast.ImportFrom) and node.level == 0 and node.module != "numpy"]
+
+
 def _belongs(assignment, module, unit):
     """Whether a reference unit is written in this assignment (course.toml decides)."""
     return COURSE.owner(module, unit.name) is assignment
@@ -502,7 +510,7 @@ def build_notebook(assignment, reference=REFERENCE, lessons=LESSONS):
                          f"which are not exercises of {assignment.id} (it has {sorted(known)})")
     cells = [markdown_cell(text) for kind, _, text, _ in sections if kind == "intro"]
 
-    extra = []
+    extra = [line for module, _ in owned for line in _plain_imports(module, reference)]
     loaders = sorted(lesson_names(assignment, lessons) & set(course_data.__all__))
     if loaders:
         extra.append(f"from course_data import {', '.join(loaders)}")

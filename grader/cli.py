@@ -174,6 +174,11 @@ def grade_one(path, out, only, args):
 
         if EXPERIMENTS in only:  # the report's experiments use that assignment's code
             plugin.after_checks.append(run_experiments)
+        from .report.torch_compare import ASSIGNMENT as TORCH_COMPARE  # noqa: PLC0415
+        from .report.torch_compare import run_speed_table  # noqa: PLC0415
+
+        if TORCH_COMPARE in only:  # a12's speed table: the reference's epoch, the limit
+            plugin.after_checks.append(run_speed_table)
     modules = [str(CHECKS_DIR / m) for a in only for m in rubric.assignments[a].check_modules]
     pytest_args = ["-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(CHECKS_DIR),
                    "-qq", "--no-header", "-p", "no:randomly", "--tb=no", "-rN"] + modules

@@ -5,7 +5,8 @@ every cell by its nbgrader grade_id. A cell `<module>-<name>` holds code of
 that module: the student's solution cells and the read-only code of the
 module (such as network.py's ACTIVATIONS table). This file gathers those
 cells, in notebook order, into <module>.py, and adds the imports the
-reference has: `import numpy as np`, and a relative import for every name
+reference has: `import numpy as np`, the notebook's setup-cell imports of the
+names it reads (`import torch`), and a relative import for every name
 the code reads that another extracted module defines (`from .activations
 import relu`) or for a module used as an object (`from . import optim`).
 
@@ -105,6 +106,20 @@ def _definitions(source):
     return found
 
 
+def _imports(source):
+    """name -> its import statement, for the plain imports of a cell (`import torch`)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return {}
+    found = {}
+    for node in tree.body:
+        if isinstance(node, ast.Import) or isinstance(node, ast.ImportFrom) and not node.level:
+            for alias in node.names:
+                found[(alias.asname or alias.name).split(".")[0]] = ast.unparse(node)
+    return found
+
+
 def collect_modules(notebooks, budget=None):
     """(module -> code, given name -> definition, notes) from the notebooks' cells.
 
@@ -151,6 +166,8 @@ def collect_modules(notebooks, budget=None):
                 cells_of.setdefault(prefix, []).append(source)
             elif prefix == "given":
                 given.update(_definitions(source))
+            elif grade_id == "setup":  # the packages the notebook imports (a12's torch)
+                given.update({k: v for k, v in _imports(source).items() if k not in given})
     modules = {module: "\n\n\n".join(part.strip("\n") for part in parts) + "\n"
                for module, parts in cells_of.items()}
     return modules, given, notes
@@ -162,6 +179,7 @@ def module_text(module, code, modules, given, origin=""):
     read = _names_read(code)
     imports = ["import numpy as np"]
     copied, pending, seen = [], sorted(read - defined_here), set()
+    read_by_given = set()  # names the copied earlier code reads (train's `optim`)
     while pending:
         name = pending.pop(0)
         if name in seen:
@@ -171,10 +189,14 @@ def module_text(module, code, modules, given, origin=""):
                   and name in _top_level_names(modules[m])]
         if owners:
             imports.append(f"from .{owners[0]} import {name}")
-        elif name in MODULES and name in modules and name != module:
-            imports.append(f"from . import {name}")
+        elif name in MODULES and name != module and (name in modules or name in read_by_given):
+            imports.append(f"from . import {name}")  # given code's module: provided, or missing
+        elif name in given and given[name].startswith(("import ", "from ")):
+            if given[name] not in imports:
+                imports.append(given[name])  # a package the notebook's setup cell imports
         elif name in given and name not in defined_here:
             copied.append(given[name])  # an earlier assignment's function, given by the notebook
+            read_by_given |= _names_read(given[name])
             pending += sorted(_names_read(given[name]) - seen - defined_here)
     origin = origin or "a notebook"
     header = f'"""{module}.py, extracted from the solution cells of {origin}."""\n\n'

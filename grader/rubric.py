@@ -137,7 +137,8 @@ def _limits(values, base=None):
                "memory_mb": ("memory_bytes", 2**20),
                "cpu_seconds": ("cpu_seconds", 1), "processes": ("processes", 1),
                "file_mb": ("file_bytes", 2**20), "output_kb": ("output_bytes", 2**10),
-               "threads": ("threads", 1), "imports": ("imports", None)}
+               "threads": ("threads", 1), "imports": ("imports", None),
+               "scratch_mb": ("scratch_bytes", 2**20)}
     changes = {}
     for key, value in values.items():
         if key not in mapping:

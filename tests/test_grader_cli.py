@@ -34,6 +34,7 @@ from grading import (
     without_timings,
 )
 
+from grader.course import COURSE
 from grader.plugin import HIDDEN_DETAILS
 
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -189,7 +190,8 @@ LINEAR_DB_CHECKS = ["a2 linear_backward[db-hidden]", "a2 linear_backward[db-publ
                     "a2 linear_numerical_gradient[db]"]
 LINEAR_DB_CALLERS = ["a5 mlp_backward[b*", "a5 mlp_loss_gradient[b*", "a5 mlp_forward_float32",
                      "a5 network_inputs_unchanged",
-                     "a5 mlp_loss_numerical_gradient[b*", "a5 train_*"]
+                     "a5 mlp_loss_numerical_gradient[b*", "a5 train_*",
+                     "a12 compare_training_numpy[*"]  # assignment 5's training, compared
 
 
 def test_one_wrong_function_costs_exactly_its_checks(tmp_path, reference_run):
@@ -275,7 +277,9 @@ def test_a_broken_module_costs_only_the_checks_needing_it(batch_run, reference_r
     reference = {name: score for name, score in scores_by_check(reference_run[1]).items()
                  if name in scores_by_check(results)}  # the batch grades assignments 1-4
     lost = {name for name, score in scores_by_check(results).items() if score < reference[name]}
-    needing = {name for name in reference if name.startswith(f"{assignment} ")
+    # Its assignment's checks, and those of the assignments that build on it (a12's network).
+    builders = {a.id for a in COURSE if a.id == assignment or assignment in a.builds_on}
+    needing = {name for name in reference if name.split(" ")[0] in builders
                and reference[name] > 0}
     assert needing, f"no scored check of {assignment}"
     assert lost == needing, f"a broken {module} should cost exactly the {assignment} checks"

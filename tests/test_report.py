@@ -360,8 +360,8 @@ def test_full_report_of_a_real_grading(tmp_path, which):
     runs = results["extra_data"]["artifacts"]["experiments"]
     if which == "reference":
         # 4 figures per task (loss, accuracy or gradient by depth, boundary or digits,
-        # gradient norms), 2 experiments.
-        assert len(page.images) == 4 * len(COURSE.tasks) + 2
+        # gradient norms), 2 experiments, and a12's NumPy and PyTorch training curves.
+        assert len(page.images) == 4 * len(COURSE.tasks) + 2 + 1
         assert "no plot" not in page.text
         assert all("loss" in run for run in runs["init"].values())
     else:

@@ -20,7 +20,7 @@ from ..answers import summary_line as answers_line
 from ..course import COURSE
 from ..plugin import HIDDEN_DETAILS, IMPORT_FAILED, NOT_IMPLEMENTED
 from ..tasks import TASKS as TASK_REGISTRY
-from . import depth, plots
+from . import depth, plots, torch_compare
 from .experiments import ASSIGNMENT as EXPERIMENTS_ASSIGNMENT
 from .page import (
     COURSE_NAME,
@@ -62,6 +62,7 @@ def render_feedback(results):
     body += [_summary(extra, tests), _written_answers(extra), _checks(extra, tests),
              _training(extra.get("artifacts") or {}, tests),
              _experiments((extra.get("artifacts") or {}).get("experiments"), tests),
+             torch_compare.section(extra.get("artifacts") or {}, tests),
              _about(results), "</main>",
              f"<footer>Made by the course grader on {datetime.date.today():%d %B %Y}. "
              "This page is a single file: it needs no network and can be saved or printed."
@@ -280,7 +281,8 @@ def _check_item(check):
 def _training(artifacts, tests):
     graded = {c.assignment for c in tests} & set(TRAINING_ASSIGNMENTS)
     tasks = [t for t in TASKS if t in artifacts or _related(tests, t)]
-    tasks += [t for t in artifacts if t not in TASKS and t != "experiments"]
+    tasks += [t for t in artifacts if t not in TASKS and t not in ("experiments",
+                                                                    torch_compare.KEY)]
     parts = ['<section id="training"><h2>Training runs</h2>']
     if not tasks:
         reason = ("no training data was kept" if graded

@@ -10,7 +10,8 @@ in one audited setuid-free binary and dies with its parent. The worker sees:
     /sandbox/course_data                read-only (the course's data loaders, importable)
     /opt/worker                         read-only (worker.py and wire.py, nothing else)
     /data                               read-only (training inputs; never test labels)
-    /tmp                                empty scratch, the working directory
+    /tmp                                empty scratch, the working directory (writable by
+                                        the worker's uid only with the rubric's scratch_mb)
 
 and not the reference, the grader, the rubric, the results folder, the
 network (only a private loopback), nor the grader's processes (its own PID
@@ -95,6 +96,10 @@ class Limits:
     output_bytes: int = 64 * 2**10  # stdout + stderr kept
     threads: int = 1  # BLAS threads (one: see grading.toml)
     imports: tuple = ("numpy",)  # what student code may import besides the standard library
+    # A writable /tmp of this size for the worker's uid (bwrap as root; elsewhere /tmp is the
+    # system's or the user namespace's); 0: the scratch stays root's, as for every assignment
+    # but 12, whose PyTorch makes its compile cache folder there when an optimizer is built.
+    scratch_bytes: int = 0
 
     def with_(self, **changes):
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -183,12 +188,15 @@ def _probe_args(mode):
     return args
 
 
-def _bwrap_args(mode, env, submission, data_dir, uid, imports=("numpy",)):
+def _bwrap_args(mode, env, submission, data_dir, uid, imports=("numpy",), scratch_bytes=0):
     python_roots = sorted({os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix),
                            sys.prefix, sys.base_prefix})
     args = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
             "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv",
             "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]
+    if scratch_bytes:  # a bounded, writable scratch in place of the read-only one
+        args[args.index("--tmpfs"):args.index("--tmpfs") + 2] = [
+            "--size", str(int(scratch_bytes)), "--perms", "1777", "--tmpfs", "/tmp"]
     if mode == "bwrap-user":
         args.insert(1, "--unshare-user")
     for system_dir in ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc/alternatives",
@@ -283,7 +291,7 @@ def worker_command(submission, data_dir, request_fd, response_fd, limits, slot=0
         return argv, env, str(parent)
     uid = UNPRIVILEGED_UID_BASE + slot if uid is None else uid
     argv = _bwrap_args(mode, env, Path(submission).resolve(), data_dir, uid,
-                       imports=limits.imports) + python + [
+                       imports=limits.imports, scratch_bytes=limits.scratch_bytes) + python + [
         "/opt/worker/worker.py", "/sandbox", "submission", str(request_fd), str(response_fd),
         "/data"]
     # bwrap itself gets the minimal environment too: inside a user namespace the
