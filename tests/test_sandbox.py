@@ -190,7 +190,9 @@ def test_a_call_that_hung_is_not_waited_for_again(session_of):
         return x
     """
     student = session_of(source, limits=Limits(call_seconds=3))
-    with pytest.raises(WorkerFault, match="timed out after"):
+    # 3 s of computing, or on a machine far too busy to give it that, 3 times as long by the
+    # clock (both seen: the second with three test sessions sharing the 2 cores).
+    with pytest.raises(WorkerFault, match="timed out"):
         student.call("mod.maybe_loop", 1, mode="hang")
     started = time.perf_counter()
     with pytest.raises(WorkerFault, match="not wait for it again"):
