@@ -191,7 +191,9 @@ LINEAR_DB_CHECKS = ["a2 linear_backward[db-hidden]", "a2 linear_backward[db-publ
 LINEAR_DB_CALLERS = ["a5 mlp_backward[b*", "a5 mlp_loss_gradient[b*", "a5 mlp_forward_float32",
                      "a5 network_inputs_unchanged",
                      "a5 mlp_loss_numerical_gradient[b*", "a5 train_*",
-                     "a12 compare_training_numpy[*"]  # assignment 5's training, compared
+                     "a12 compare_training_numpy[*",  # assignment 5's training, compared
+                     # a7's Linear wraps linear_backward; Sequential and fit run Linears
+                     "a7 Linear[*", "a7 Sequential[*", "a7 fit_full_batch[*"]
 
 
 def test_one_wrong_function_costs_exactly_its_checks(tmp_path, reference_run):

@@ -142,24 +142,33 @@ def evaluate(graph, mistake=None):
 
 
 def _topological(inputs, out, twice=False):
-    """Node indices, each after its inputs: an iterative depth-first search from `out`.
+    """Node indices, each after its inputs, of the nodes `out` depends on.
 
-    twice: the mistake of not skipping a node already visited when it is popped, so
-    a node pushed by two consumers before it was expanded is listed twice.
+    The graph's nodes are numbered in the order they were made, each after its inputs,
+    so increasing index is already a topological order: the twin needs no search.
+    twice: the mistake of a depth-first search that checks "visited" only when it pushes
+    a node, not when it pops one, so a node pushed twice before it was expanded is
+    listed twice.
     """
-    order, visited, stack = [], set(), [(out, False)]
-    while stack:
-        node, done = stack.pop()
-        if done:
+    if twice:
+        return _listed_twice(inputs, out)
+    needed = {out}
+    for node in range(out, -1, -1):
+        if node in needed:
+            needed.update(source for source, _ in inputs[node])
+    return sorted(needed)
+
+
+def _listed_twice(inputs, out):
+    order, seen, pending = [], set(), [(out, False)]
+    while pending:
+        node, expanded = pending.pop()
+        if expanded:
             order.append(node)
-            continue
-        if node in visited and not twice:
-            continue
-        visited.add(node)
-        stack.append((node, True))
-        for source, _ in inputs[node]:
-            if source not in visited:
-                stack.append((source, False))
+        else:
+            seen.add(node)
+            pending.append((node, True))
+            pending.extend((source, False) for source, _ in inputs[node] if source not in seen)
     return order
 
 
