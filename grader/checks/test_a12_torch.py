@@ -143,6 +143,15 @@ def _linears(items):
     return [item for item in items if isinstance(item, wire.Ref) and item.type == "Linear"]
 
 
+def _all_linears(items):
+    """The Linear modules of a network of LAYERS layers, or the check fails saying so."""
+    linears = _linears(items)
+    if len(linears) != LAYERS:
+        raise CheckFailed(f"to_torch of a {LAYERS}-layer network holds {len(linears)} Linear "
+                          "modules")
+    return linears
+
+
 def _tensor(student, tensor, name):
     """A tensor of the worker as an array: its own detach().numpy()."""
     if not isinstance(tensor, wire.Ref):
@@ -205,10 +214,7 @@ def test_to_torch_weights(student, rng, case):
     """Linear i's weight is W_i transposed, (out, in), in float64."""
     params = _params(rng)
     _, items = _network(student, params, "relu")
-    linears = _linears(items)
-    if len(linears) != LAYERS:
-        raise CheckFailed(f"to_torch of a {LAYERS}-layer network holds {len(linears)} Linear "
-                          "modules")
+    linears = _all_linears(items)
     for i, linear in enumerate(linears, start=1):
         name = f"the weight of Linear {i}"
         weight = _tensor(student, student.getattr(linear, "weight", keep=True), name)
@@ -223,10 +229,7 @@ def test_to_torch_biases(student, rng, case):
     """Linear i's bias is b_i, of shape (out,), in float64."""
     params = _params(rng)
     _, items = _network(student, params, "relu")
-    linears = _linears(items)
-    if len(linears) != LAYERS:
-        raise CheckFailed(f"to_torch of a {LAYERS}-layer network holds {len(linears)} Linear "
-                          "modules")
+    linears = _all_linears(items)
     for i, linear in enumerate(linears, start=1):
         name = f"the bias of Linear {i}"
         bias = _tensor(student, student.getattr(linear, "bias", keep=True), name)
