@@ -323,6 +323,12 @@ def judge(results):
         share = grade["isolation"] / grade["wall"]
         add("isolation overhead share of that", f"{100 * share:.0f}%",
             f"<= {100 * TARGET_ISOLATION_SHARE:.0f}%", share <= TARGET_ISOLATION_SHARE)
+        tasks = grade.get("tasks", [])
+        late = [row["task"] for row in tasks if not _task_within(row)]
+        if tasks:
+            add("every graded task passed, within its budget (CPU seconds)",
+                f"{len(tasks) - len(late)} of {len(tasks)}"
+                + (f" (not: {', '.join(late)})" if late else ""), "all", not late)
         own = grade["in_batch"]["grader"] / grade["in_batch"]["wall"]
         add("the grader's own share of that (a batch's later students)", f"{100 * own:.0f}%",
             f"<= {100 * TARGET_GRADER_SHARE:.0f}%", own <= TARGET_GRADER_SHARE)
@@ -442,10 +448,46 @@ def _grade_lines(grade):
             "| a grading process that grades no check (start-up, pytest, results.json) | "
             f"{grade['process_startup']:.2f} s |", ""] + _in_batch_lines(grade) + [
             "Slowest checks: " + "; ".join(f"{name} {seconds:.1f} s"
-                                           for name, seconds in grade["slowest_checks"]) + ".", "",
+                                           for name, seconds in grade["slowest_checks"]) + ".",
+            *_assignment_lines(grade), "",
             "A worker's own start-up (bubblewrap, Python, importing NumPy and the submission) "
             "happens inside the first call it answers, so it is counted under isolation, not "
             "under starting workers (results.json has no separate figure for it)."]
+
+
+def _task_within(row):
+    """A task passed its full-credit threshold and computed within its budget."""
+    if row.get("error") or not isinstance(row.get("value"), (int, float)):
+        return False
+    passed = (row["value"] <= row["threshold"] if row.get("lower_is_better")
+              else row["value"] >= row["threshold"])
+    return passed and row["seconds"] <= row["budget_seconds"]
+
+
+def _assignment_lines(grade):
+    """Each assignment's grading time (its checks' own seconds) and every graded task's time
+    against its budget: ../shared/ASSIGNMENT.md asks make bench to state both."""
+    lines = ["", "### Each assignment, and its graded tasks against their budgets", "",
+             "| assignment | score | its checks' seconds |", "|---|---|---|"]
+    for assignment, row in grade.get("assignments", {}).items():
+        lines.append(f"| {assignment} | {row['score']:g} / {row['max_score']:g} | "
+                     f"{row['seconds']:.1f} |")
+    tasks = grade.get("tasks", [])
+    if not tasks:
+        return lines + ["", "No graded task ran in this grading."]
+    lines += ["", "| task | assignment | metric | threshold | CPU seconds / budget | wall seconds "
+              "| passed within budget |", "|---|---|---|---|---|---|---|"]
+    for row in tasks:
+        value = (f"{row['value']:.4g}" if isinstance(row.get("value"), (int, float))
+                 else f"failed: {row.get('error')}")
+        sign = "<=" if row.get("lower_is_better") else ">="
+        lines.append(f"| {row['task']} | {row['assignment']} | {row['metric']} {value} | "
+                     f"{sign} {row['threshold']:g} | {row['seconds']:.1f} / "
+                     f"{row['budget_seconds']:g} | {row.get('wall_seconds') or 0:.1f} | "
+                     f"{'yes' if _task_within(row) else '**no**'} |")
+    return lines + ["", "CPU seconds are what the budget counts: the worker's processes, one "
+                    "BLAS thread (grader/tasks/budget.py); the threshold is the rubric's full "
+                    "credit."]
 
 
 def _in_batch_lines(grade):

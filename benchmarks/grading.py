@@ -152,10 +152,42 @@ def _grade_reference_once(only, out, cache):
     timing = results["extra_data"].get("timing", {})
     slowest = sorted(results["tests"], key=lambda test: -test["extra_data"]["seconds"])[:5]
     return {"wall": wall, "score": results["score"], "startup": startup_seconds(),
+            "assignments": per_assignment(results["tests"]),
+            "tasks": task_rows(results["extra_data"].get("artifacts", {})),
             "process_startup": grading_startup_seconds(),
             "slowest_checks": [(test["name"], test["extra_data"]["seconds"]) for test in slowest],
             "max_score": results["extra_data"]["max_score"], "timing": timing,
             "workers": workers, **split_grading_time(wall, timing)}
+
+
+def per_assignment(tests):
+    """{assignment: {"seconds": its checks' own seconds, "score", "max_score"}}, course order."""
+    rows = {}
+    for test in tests:
+        row = rows.setdefault(test["extra_data"].get("assignment", "?"),
+                              {"seconds": 0.0, "score": 0.0, "max_score": 0.0})
+        row["seconds"] += float(test["extra_data"].get("seconds", 0.0))
+        row["score"] += float(test.get("score", 0.0))
+        row["max_score"] += float(test.get("max_score", 0.0))
+    return rows
+
+
+def task_rows(artifacts):
+    """Every graded task the grading ran, from results.json's artifacts: its metric and value,
+    the rubric's threshold and budget, and the CPU seconds it computed for (the budget's own
+    measure) beside its wall seconds. Tasks come from the course, not from a list here."""
+    from grader.course import COURSE  # noqa: PLC0415
+
+    rows = []
+    for name in COURSE.tasks:
+        artifact = artifacts.get(name)
+        if not isinstance(artifact, dict):
+            continue
+        rows.append({"task": name, "assignment": COURSE.task_owner(name).id,
+                     **{key: artifact.get(key) for key in (
+                         "metric", "value", "lower_is_better", "threshold", "budget_seconds",
+                         "seconds", "wall_seconds", "error")}})
+    return rows
 
 
 def grading_startup_seconds(repeats=3):

@@ -97,6 +97,29 @@ def test_the_batch_section_measures_each_run_against_the_limit_and_estimates_a_c
     assert without_dask["cpu_seconds"] == pytest.approx(1.1)
 
 
+def test_every_task_a_grading_ran_is_set_against_its_threshold_and_budget():
+    from benchmarks import bench  # noqa: PLC0415
+
+    artifacts = {  # results.json's artifacts, as grader/tasks/runs.py writes them
+        "moons": {"metric": "accuracy", "value": 0.96, "lower_is_better": False,
+                  "threshold": 0.95, "budget_seconds": 20.0, "seconds": 0.3, "wall_seconds": 2},
+        "mnist": {"metric": "accuracy", "value": 0.97, "lower_is_better": False,
+                  "threshold": 0.95, "budget_seconds": 120.0, "seconds": 130.0},
+        "xor": {"error": "train failed", "metric": "accuracy", "threshold": 1.0,
+                "budget_seconds": 10.0, "seconds": 0.1},
+        "no_such_task": {"value": 1.0},  # not a task of the course: not a row
+    }
+    rows = {row["task"]: row for row in grading.task_rows(artifacts)}
+    assert set(rows) == {"moons", "mnist", "xor"} and rows["moons"]["assignment"] == "a5"
+    verdicts = {name: bench._task_within(row) for name, row in rows.items()}
+    assert verdicts == {"moons": True, "mnist": False, "xor": False}  # over budget; failed
+    lower = {**rows["moons"], "lower_is_better": True, "value": 0.005, "threshold": 0.01}
+    assert bench._task_within(lower) and not bench._task_within({**lower, "value": 0.02})
+    lines = "\n".join(bench._assignment_lines({"assignments": {}, "tasks": list(rows.values())}))
+    assert "| mnist | a6 | accuracy 0.97 | >= 0.95 | 130.0 / 120 |" in lines
+    assert "failed: train failed" in lines
+
+
 @pytest.mark.slow
 @pytest.mark.xdist_group("grader_runs")
 def test_quick_benchmark_runs_every_section_and_writes_its_report(tmp_path):
@@ -129,6 +152,9 @@ def test_quick_benchmark_runs_every_section_and_writes_its_report(tmp_path):
     grade = results["grade"]
     assert grade["score"] == grade["max_score"] > 0  # the reference scores every point
     assert grade["student"] + grade["isolation"] + grade["grader"] == pytest.approx(grade["wall"])
+    assert "### Each assignment, and its graded tasks against their budgets" in report
+    graded = grade["assignments"]  # the quick run grades the first assignment only
+    assert list(graded) == [grade["only"]] and graded[grade["only"]]["score"] == grade["score"]
 
     rubric = load_rubric()
     for jobs, run in results["batch"]["runs"].items():
