@@ -7,13 +7,18 @@ there, whatever the student's code does to sys.path. Without the sandbox an
 import hook refuses the same names, and the report says it was only a hook.
 """
 
+import os
+import subprocess
+import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 from grading import REFERENCE, copy_package, grade, replace_once
 
 from grader.sandbox.client import Session
 from grader.sandbox.isolation import Limits, sandbox_mode
+from tests.conftest import REPO_ROOT
 
 PROBE = """
     import sys
@@ -68,6 +73,39 @@ def test_a_rubric_that_allows_torch_shows_torch_and_nothing_more(session_with):
     student = session_with(("numpy", "torch"))
     assert student.call("mod.try_import", "torch") == "ok"
     assert student.call("mod.try_import", "sklearn") == "ModuleNotFoundError"
+
+
+LINKED_PROBE = """
+import sys
+from grader.sandbox.client import Session
+from grader.sandbox.isolation import Limits
+
+session = Session(sys.argv[1], limits=Limits(call_seconds=60))
+try:
+    print(sys.prefix, session.call("mod.try_import", "numpy"),
+          session.call("mod.try_import", "sklearn"))
+finally:
+    session.close()
+"""
+
+
+@pytest.mark.skipif(sandbox_mode() == "none", reason="the filesystem policy needs the sandbox")
+@pytest.mark.skipif(sys.prefix == sys.base_prefix, reason="needs a virtual environment to link")
+def test_a_virtual_environment_reached_through_a_symlink_is_masked_too(session_with, tmp_path):
+    # A worktree's .venv linked to the main checkout's: the worker's Python sees
+    # site-packages under the link's path, which must be as empty as the real one.
+    session_with()  # writes the probe package
+    link = tmp_path / "checkout" / ".venv"
+    link.parent.mkdir()
+    link.symlink_to(Path(sys.prefix).resolve())
+    python = link / "bin" / Path(sys.executable).name
+    process = subprocess.run([str(python), "-c", LINKED_PROBE, str(tmp_path / "probe")],
+                             cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
+                             env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    assert process.returncode == 0, process.stderr[-2000:]
+    prefix, numpy, sklearn = process.stdout.split()
+    assert prefix == str(link)  # the linked environment really was the one in use
+    assert (numpy, sklearn) == ("ok", "ModuleNotFoundError")
 
 
 def test_without_the_sandbox_a_hook_refuses_the_same_imports(session_with, monkeypatch):

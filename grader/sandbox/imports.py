@@ -87,14 +87,27 @@ SYSTEM_PACKAGE_DIRS = ("/usr/lib/python3/dist-packages", "/usr/lib/python3*/dist
 
 
 def site_packages_dirs(python_roots):
-    """Every site-packages (or dist-packages) folder of the Python environment and the system."""
+    """Every site-packages (or dist-packages) folder of the Python environment and the system,
+    at every path the sandbox shows it under.
+
+    The sandbox binds each of python_roots at its own path: a root that is a symlink (a
+    `.venv` linked to another checkout's) shows the same folders under a second path, and
+    the worker's Python uses that one. A folder is listed by its real path and by its path
+    under each root that holds it, so that masking every entry masks what the worker sees.
+    """
     found = set()
     patterns = [os.path.join(root, pattern) for root in python_roots
                 for pattern in ("lib/python3*/site-packages", "lib/python3*/dist-packages",
                                 "lib64/python3*/site-packages")]
     for pattern in patterns + list(SYSTEM_PACKAGE_DIRS):
         found.update(os.path.realpath(p) for p in glob.glob(pattern) if os.path.isdir(p))
-    return sorted(found)
+    seen_as = set(found)
+    for root in python_roots:
+        real_root = os.path.realpath(root)
+        for site in found:
+            if os.path.normpath(root) != real_root and site.startswith(real_root + os.sep):
+                seen_as.add(os.path.join(os.path.normpath(root), os.path.relpath(site, real_root)))
+    return sorted(seen_as)
 
 
 def stdlib_modules():
