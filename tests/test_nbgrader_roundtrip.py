@@ -44,7 +44,15 @@ MISTAKES = {
     "a5": ("optim-adam", "m_hat = m / (1 - beta1**t)", "m_hat = m"),
 }
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("nbgrader")]  # one worker: one fixture each
+pytestmark = pytest.mark.slow
+
+
+def _each(*assignments):
+    """The fixture's parameters: one xdist group per assignment, so that each round trip is
+    built once, on one worker, while the two workers share the assignments between them
+    (one group for all of them made the round trips one worker's serial tail)."""
+    return [pytest.param(COURSE[a], id=a, marks=pytest.mark.xdist_group(f"nbgrader-{a}"))
+            for a in assignments]
 
 
 def _env(**extra):
@@ -109,7 +117,7 @@ def _scores(course, assignment, student):
         return submission.score, submission.max_score, cells
 
 
-@pytest.fixture(scope="module", params=list(COURSE), ids=lambda a: a.id)
+@pytest.fixture(scope="module", params=_each(*COURSE.ids))
 def graded(request, tmp_path_factory):
     """One assignment released, handed in, autograded by nbgrader and by the isolated grader."""
     assignment = request.param
@@ -187,8 +195,7 @@ def test_nbgrader_and_the_isolated_grader_agree_cell_by_cell(graded):
         assert not disagree, f"{student}: cell: (nbgrader, isolated grader) {disagree}"
 
 
-@pytest.mark.parametrize("graded", [COURSE[a] for a in MISTAKES], indirect=True,
-                         ids=list(MISTAKES))
+@pytest.mark.parametrize("graded", _each(*MISTAKES), indirect=True)
 def test_a_mistake_costs_cells_only_where_the_grader_finds_it(graded):
     """A realistic mistake: every cell nbgrader takes points from carries a check the
     isolated grader failed, and both take points. They need not take the same number:
@@ -205,7 +212,7 @@ def test_a_mistake_costs_cells_only_where_the_grader_finds_it(graded):
     assert nbgrader_total < full_total and isolated["mistaken"]["score"] < full_total
 
 
-@pytest.mark.parametrize("graded", [COURSE["a1"]], indirect=True, ids=["a1"])
+@pytest.mark.parametrize("graded", _each("a1"), indirect=True)
 def test_the_written_questions_reach_nbgraders_manual_grading(graded):
     """Released as blank answer cells; after autograde, an answer waits for a grader (no
     automatic score) and an unanswered cell scores 0; each is worth the rubric's points."""
@@ -226,7 +233,7 @@ def test_the_written_questions_reach_nbgraders_manual_grading(graded):
     assert blank == {cell: (0.0, points[cell], False) for cell in points}
 
 
-@pytest.mark.parametrize("graded", [COURSE["a1"]], indirect=True, ids=["a1"])
+@pytest.mark.parametrize("graded", _each("a1"), indirect=True)
 def test_deleted_and_edited_test_cells_are_put_back_and_listed(graded):
     assignment, course, _, _, _ = graded
     full, _, _ = _scores(course, "a1", "full")
@@ -240,7 +247,7 @@ def test_deleted_and_edited_test_cells_are_put_back_and_listed(graded):
                                  "tampered,a1,activations.ipynb,test-sigmoid,altered"]
 
 
-@pytest.mark.parametrize("graded", [COURSE["a1"]], indirect=True, ids=["a1"])
+@pytest.mark.parametrize("graded", _each("a1"), indirect=True)
 def test_feedback_shows_no_hidden_test(graded):
     assignment, course, cells, _, _ = graded
     _nbgrader(course, "generate_feedback", "a1", "--force")
@@ -262,7 +269,7 @@ def test_feedback_shows_no_hidden_test(graded):
     assert "A hidden test failed" in mistaken
 
 
-@pytest.mark.parametrize("graded", [COURSE["a1"]], indirect=True, ids=["a1"])
+@pytest.mark.parametrize("graded", _each("a1"), indirect=True)
 def test_the_isolated_scores_become_nbgraders_and_a_late_notebook_loses_the_rubrics_share(
         graded, tmp_path):
     assignment, course, cells, _, isolated = graded
