@@ -121,7 +121,7 @@ student-bundle: install
 # Gradescope autograder zips: dist/gradescope/aN.zip (one Gradescope assignment each) and
 # course.zip; `make gradescope A=a2` for one.
 gradescope: install
-	$(PY) -m authoring.gradescope --out dist/gradescope $(if $(A),--only $(A))
+	$(PY) -m authoring.gradescope --out dist/gradescope $(if $(A),--only "$(A)")
 
 # Grade every hostile submission of tests/hostile/ and print a table: attack, points
 # awarded, points deserved, time. ATTACKS=name,name for a few; GRADER_SANDBOX=none

@@ -60,11 +60,11 @@ $(VENV)/.installed: requirements.txt
 # The public checks: the grade you see is on these inputs; the course grades
 # hidden inputs as well (the same checks, other values).
 check: $(if $(filter $(VENV)/bin/python,$(PY)),install)
-\t$(PY) -m grader grade $(SUBMISSION) --out $(OUT) $(if $(A),--only $(A))
+\t$(PY) -m grader grade $(SUBMISSION) --out $(OUT) $(if $(A),--only "$(A)")
 
 # The same, and a feedback page, results/feedback.html.
 report: $(if $(filter $(VENV)/bin/python,$(PY)),install)
-\t$(PY) -m grader grade $(SUBMISSION) --out $(OUT) --report $(if $(A),--only $(A))
+\t$(PY) -m grader grade $(SUBMISSION) --out $(OUT) --report $(if $(A),--only "$(A)")
 """
 
 REQUIREMENTS = """\
