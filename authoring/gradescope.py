@@ -99,7 +99,8 @@ def main(argv=None):
     parser.add_argument("--only", default=None, help="assignments, e.g. a2 (default: all)")
     parser.add_argument("--out", default=str(ROOT / "dist" / "gradescope"))
     args = parser.parse_args(argv)
-    chosen = args.only.split(",") if args.only else list(COURSE.ids)
+    chosen = ([part.strip() for part in args.only.split(",") if part.strip()] if args.only
+              else list(COURSE.ids))
     unknown = [a for a in chosen if a not in COURSE]
     if unknown:
         parser.error(f"unknown assignment(s) {unknown}; choose from {', '.join(COURSE.ids)}")
