@@ -37,3 +37,20 @@ def stubs_run(tmp_path_factory):
     status, results, process = grade_without_training(STUBS, tmp_path_factory.mktemp("stubs"))
     assert results is not None, f"no results.json:\n{process.stdout}\n{process.stderr}"
     return status, results, time.perf_counter() - started
+
+
+FULL_REFERENCE_GROUP = "full_reference"  # the xdist group of the tests that read the run below
+
+
+@pytest.fixture(scope="session")
+def full_reference_run(tmp_path_factory):
+    """(exit status, results.json, feedback.html, the process) of grading reference/
+    completely, every training task included, with the report: minutes, so done once for
+    every test that needs it (they share the xdist group FULL_REFERENCE_GROUP, so one
+    worker builds it)."""
+    from grading import REFERENCE, gradable_assignments, grade
+
+    out = tmp_path_factory.mktemp("full-reference")
+    status, results, process = grade(REFERENCE, out, gradable_assignments(), "--report")
+    html = (out / "feedback.html").read_text(encoding="utf-8") if results else None
+    return status, results, html, process

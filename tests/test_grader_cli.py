@@ -36,6 +36,7 @@ from grading import (
 
 from grader.course import COURSE
 from grader.plugin import HIDDEN_DETAILS
+from tests.conftest import FULL_REFERENCE_GROUP
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -95,9 +96,10 @@ def test_stubs_on_every_assignment_score_nothing(tmp_path):
 
 
 @pytest.mark.slow
-def test_reference_scores_every_point_on_every_assignment(tmp_path):
-    """Everything, MNIST training included (minutes)."""
-    status, results, process = grade(REFERENCE, tmp_path, gradable_assignments())
+@pytest.mark.xdist_group(FULL_REFERENCE_GROUP)
+def test_reference_scores_every_point_on_every_assignment(full_reference_run):
+    """Everything, every training task included (minutes; the run test_report.py reads too)."""
+    status, results, _, process = full_reference_run
     assert status == EXIT_OK, process.stderr
     assert_full_marks(results)
 

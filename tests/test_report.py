@@ -22,6 +22,7 @@ from grader.course import COURSE
 from grader.report import write_class_report, write_feedback
 from grader.report.class_report import check_pass_rates, frequent_hints, knock_on_counts
 from grader.report.experiments import ACTIVATIONS, INITS, TRAINING, run_experiments
+from tests.conftest import FULL_REFERENCE_GROUP
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 FEEDBACK_SECTIONS = ("summary", "checks", "training", "experiments")
@@ -350,11 +351,18 @@ def test_report_of_a_real_grading(tmp_path, which):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("which", ["reference", "stubs", "half_correct"])
-def test_full_report_of_a_real_grading(tmp_path, which):
+@pytest.mark.parametrize("which", [
+    pytest.param("reference", marks=pytest.mark.xdist_group(FULL_REFERENCE_GROUP)),
+    "stubs", "half_correct"])
+def test_full_report_of_a_real_grading(tmp_path, which, request):
     """Every assignment, with the training tasks (MNIST too) and the experiments."""
-    submission = {"reference": REFERENCE, "stubs": STUBS}.get(which) or half_correct(tmp_path)
-    results, html, page = graded_report(tmp_path, submission, COURSE.ids)
+    if which == "reference":  # the complete grading test_grader_cli.py reads too
+        status, results, html, process = request.getfixturevalue("full_reference_run")
+        assert status == 0, process.stdout + process.stderr
+        page = Page(html)
+    else:
+        submission = STUBS if which == "stubs" else half_correct(tmp_path)
+        results, html, page = graded_report(tmp_path, submission, COURSE.ids)
     assert_report_matches_results(results, html, page)
     assert {"task-xor", "task-moons", "task-spirals", "task-mnist"} <= page.ids
     runs = results["extra_data"]["artifacts"]["experiments"]

@@ -291,16 +291,8 @@ def test_reference_hyperparams_reach_the_thresholds(task):
                 assert seconds < budget
 
 
-@pytest.mark.slow
-def test_reference_hyperparams_reach_97_5_percent_on_mnist():
-    """MNIST, as graded (float32 data from the worker's files), with the grader's seed."""
-    accuracy, seconds = train_reference("mnist", {"disguise": RUBRIC.secrets.get("disguise")},
-                                        GRADER_SEED["mnist"])
-    print(f"mnist: {100 * accuracy:.2f}% in {seconds:.1f} CPU s "
-          f"(threshold {100 * table('mnist')['threshold']:g}%, "
-          f"budget {table('mnist')['budget_seconds']} s)")
-    assert accuracy >= 0.975  # the kit's own target, well above the rubric's 95%
-    assert seconds < table("mnist")["budget_seconds"]
+# The reference's MNIST settings against the kit's own 97.5% and the budget: make bench's
+# section 3 (a calibration, not a test); the graded reference run below must score every point.
 
 
 # ---------------------------------------------------------------- whole gradings
