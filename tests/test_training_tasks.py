@@ -392,17 +392,18 @@ def test_a_train_that_never_returns_costs_one_budget_not_every_task(tmp_path):
     """After XOR's budget runs out in train, a tiny probe (one epoch on four points) does not
     finish either: moons and spirals then fail at once instead of spending 20 s and 30 s."""
     submission = _train_that_never_returns(tmp_path)
-    started = time.perf_counter()
     status, results, process = grade(submission, tmp_path / "out", ["a5"],
                                      "-k", "task_accuracy")
-    elapsed = time.perf_counter() - started
     assert status == 0 and results is not None, process.stdout + process.stderr
     outputs = {t["extra_data"]["check"]: t["output"] for t in results["tests"]}
     assert "over the time budget" in outputs["task_accuracy[xor]"]
     for task in ("moons", "spirals"):
         assert "it never returns" in outputs[f"task_accuracy[{task}]"], outputs
-    budgets = sum(table(t)["budget_seconds"] for t in TOY_TASKS)
-    assert elapsed < budgets, (elapsed, budgets)  # moons' and spirals' budgets were not spent
+    # moons' and spirals' budgets were not spent: by the CPU seconds each task recorded (the
+    # budget's own measure; the wall clock on a busy machine says nothing about it)
+    artifacts = results["extra_data"]["artifacts"]
+    for task in ("moons", "spirals"):
+        assert artifacts[task]["seconds"] < table(task)["budget_seconds"] / 4, artifacts[task]
     assert "timed-out" in results["extra_data"]["trouble"]
 
 
