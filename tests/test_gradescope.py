@@ -73,7 +73,7 @@ def run(autograder, files, metadata=None, env=None, assignment=COURSE["a2"]):
             target.write_bytes(content)
     (autograder / "submission_metadata.json").write_text(json.dumps(metadata or {}))
     process = subprocess.run(["bash", str(autograder / "source" / "run_autograder")],
-                             capture_output=True, text=True, timeout=600,
+                             capture_output=True, text=True, timeout=1200,
                              env=dict(os.environ, AUTOGRADER_ROOT=str(autograder), **(env or {})))
     assert process.returncode == 0, process.stdout + process.stderr
     results = json.loads((autograder / "results" / "results.json").read_text())
