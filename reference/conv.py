@@ -4,9 +4,9 @@ Images are (N, C, H, W) (batch, channels, height, width) and filters are
 (F, C, HH, WW), as in PyTorch. A "convolution" here is what PyTorch computes:
 a cross-correlation, the filter NOT flipped:
 
-    out[n, f, i, j] = b[f] + sum_{c, di, dj} w[f, c, di, dj] * xp[n, c, i*stride + di, j*stride + dj]
+    out[n, f, i, j] = b[f] + sum_{c, di, dj} w[f, c, di, dj] * xp[n, c, i*s + di, j*s + dj]
 
-with xp the input padded by `pad` zeros on both sides of H and W only (never on
+with s the stride and xp the input padded by `pad` zeros on both sides of H and W only (never on
 N or C). Output sizes floor as in PyTorch:
 
     OH = (H + 2 * pad - HH) // stride + 1        OW = (W + 2 * pad - WW) // stride + 1
@@ -91,7 +91,8 @@ def col2im(cols, x_shape, kh, kw, stride=1, pad=0):
     for di in range(kh):
         for dj in range(kw):
             # Windows overlap when stride < kernel: a pixel gets every copy's gradient, so add.
-            xp[:, :, di:di + stride * OH:stride, dj:dj + stride * OW:stride] += patches[:, :, di, dj]
+            rows, columns = slice(di, di + stride * OH, stride), slice(dj, dj + stride * OW, stride)
+            xp[:, :, rows, columns] += patches[:, :, di, dj]
     return xp[:, :, pad:pad + H, pad:pad + W]
     ### END SOLUTION
 
@@ -107,7 +108,8 @@ def conv_forward(x, w, b, stride=1, pad=0):
 
     Returns:
         out: shape (N, F, OH, OW), dtype of x:
-            out[n, f, i, j] = b[f] + sum_{c, di, dj} w[f, c, di, dj] * xp[n, c, i*stride + di, j*stride + dj].
+            out[n, f, i, j]
+                = b[f] + sum_{c, di, dj} w[f, c, di, dj] * xp[n, c, i*stride + di, j*stride + dj].
         cache: what conv_backward needs.
     """
     ### BEGIN SOLUTION

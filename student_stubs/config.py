@@ -98,7 +98,7 @@ HYPERPARAMS["value_moons"] = {
 # counts them), trained by your fit with these settings. build_cnn returns the network: a
 # Sequential taking (N, 1, 28, 28) images to (N, 10) class scores.
 def build_cnn(rng=None, dtype=np.float32):
-    """The student's CNN for the "cnn" task: a Sequential of their modules, (N, 1, 28, 28) -> (N, 10)."""
+    """The CNN of the "cnn" task: a Sequential of your modules, (N, 1, 28, 28) -> (N, 10)."""
     from .conv import Conv2d, Flatten, MaxPool2d  # here, so that earlier assignments stand alone
     from .modules import Linear, ReLU, Sequential
 

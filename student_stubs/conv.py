@@ -4,9 +4,9 @@ Images are (N, C, H, W) (batch, channels, height, width) and filters are
 (F, C, HH, WW), as in PyTorch. A "convolution" here is what PyTorch computes:
 a cross-correlation, the filter NOT flipped:
 
-    out[n, f, i, j] = b[f] + sum_{c, di, dj} w[f, c, di, dj] * xp[n, c, i*stride + di, j*stride + dj]
+    out[n, f, i, j] = b[f] + sum_{c, di, dj} w[f, c, di, dj] * xp[n, c, i*s + di, j*s + dj]
 
-with xp the input padded by `pad` zeros on both sides of H and W only (never on
+with s the stride and xp the input padded by `pad` zeros on both sides of H and W only (never on
 N or C). Output sizes floor as in PyTorch:
 
     OH = (H + 2 * pad - HH) // stride + 1        OW = (W + 2 * pad - WW) // stride + 1
@@ -88,7 +88,8 @@ def conv_forward(x, w, b, stride=1, pad=0):
 
     Returns:
         out: shape (N, F, OH, OW), dtype of x:
-            out[n, f, i, j] = b[f] + sum_{c, di, dj} w[f, c, di, dj] * xp[n, c, i*stride + di, j*stride + dj].
+            out[n, f, i, j]
+                = b[f] + sum_{c, di, dj} w[f, c, di, dj] * xp[n, c, i*stride + di, j*stride + dj].
         cache: what conv_backward needs.
     """
     # YOUR CODE HERE

@@ -44,6 +44,9 @@ EVIDENCE_IMAGES = 2000  # the learning-rate-0 epoch (not on the budget)
 EVIDENCE_SECONDS = 60
 REPORT_DIGITS = 4  # feature maps of this many test digits in the report
 REPORT_SECONDS = 30
+PERCEPTRON = (784, 31, 10)  # the best perceptron within the parameter limit (benchmarks)
+PERCEPTRON_EPOCHS = 3
+PERCEPTRON_SECONDS = 90
 OPTIMIZERS = tuple(OPTIMIZER_KEYS)
 REQUIRED = ("epochs", "batch_size", "optimizer", "optim_config")
 MEANINGS = {
@@ -183,7 +186,8 @@ class CNN(Task):
         y_eval = datasets.mnist_test_labels()
         del true_test
         job.state.update(model=model, order=order, k=k, y_eval=y_eval, test=test,
-                         labels=unlabel(labels, order))
+                         labels=unlabel(labels, order), train_images=train_images,
+                         train_labels=train_labels)
         self.expect_training_by_the_update_rule(job, images)
 
     def expect_training_by_the_update_rule(self, job, images):
@@ -229,7 +233,45 @@ class CNN(Task):
         return float(np.mean(job.state["labels"] == job.state["y_eval"]))
 
     def after(self, job):
-        """Not graded, not budgeted: the report's filters and feature maps.
+        """Not graded, not budgeted: the report's filters, feature maps and a perceptron."""
+        self.first_layer(job)
+        self.perceptron(job)
+
+    def perceptron(self, job):
+        """A 784-31-10 perceptron of the student's own modules (Flatten first) on the same
+        disguised images, trained by their fit with Adam: its test predictions, for the
+        report's comparison of errors (benchmarks/cnn_calibration.py trains it longer)."""
+        session = job.session
+
+        def call(target, *args, **kwargs):
+            return session.call(target, *args, limits=job.limits, timeout=PERCEPTRON_SECONDS,
+                                **kwargs)
+
+        try:
+            rng = wire.Rng(job.seed + 30)
+            layers = [call("conv.Flatten", keep=True),
+                      call("modules.Linear", PERCEPTRON[0], PERCEPTRON[1], rng=rng,
+                           dtype=wire.DType(DTYPE), keep=True),
+                      call("modules.ReLU", keep=True),
+                      call("modules.Linear", PERCEPTRON[1], PERCEPTRON[2], rng=rng,
+                           dtype=wire.DType(DTYPE), keep=True)]
+            model = call("modules.Sequential", *layers, keep=True)
+            call("modules.fit", model, wire.Data(job.state["train_images"]),
+                 wire.Data(job.state["train_labels"]), epochs=PERCEPTRON_EPOCHS, batch_size=64,
+                 optimizer="adam", optim_config={"learning_rate": 2e-3},
+                 rng=wire.Rng(job.seed + 31))
+            session.method(model, "eval", limits=job.limits, timeout=PERCEPTRON_SECONDS)
+            scores = np.concatenate([as_array(session.method(
+                model, "forward", job.state["test"][start:start + TEST_CHUNK],
+                limits=job.limits, timeout=PERCEPTRON_SECONDS), "the perceptron's scores")
+                for start in range(0, len(job.state["test"]), TEST_CHUNK)])
+            job.state["perceptron_labels"] = unlabel(
+                test_labels(scores, len(job.state["test"])), job.state["order"])
+        except Exception as error:  # noqa: BLE001 - an extra never costs a grade
+            job.state["perceptron_error"] = str(error)[:300]
+
+    def first_layer(self, job):
+        """The report's filters and feature maps.
 
         The trained model's first layer is found from its `layers` and `params`: the
         first 4-d parameter ("<index>.w", (F, C, k, k)); its feature maps are that
@@ -262,9 +304,12 @@ class CNN(Task):
         return {"history": histories.plain_history(job.run.history),
                 "accuracy": job.run.value,
                 "parameters": job.run.facts.get("parameters"),
-                "labels": np.asarray(job.state["labels"]).tolist(),
                 "samples": mnist_samples(job.state["labels"], job.state["y_eval"]),
-                "filters": job.state.get("filters", {})}
+                "filters": job.state.get("filters", {}),
+                "comparison": compare_errors(job.state["labels"],
+                                             job.state.get("perceptron_labels"),
+                                             job.state["y_eval"],
+                                             job.state.get("perceptron_error"))}
 
     def check_history(self, run):
         """fit's history: "loss" per epoch, "grad_norm" per key of model.params, no val_loss."""
@@ -281,6 +326,26 @@ class CNN(Task):
         if epochs > 1 and not losses[-1] < losses[0]:
             raise CheckFailed(f"history['loss'] goes from {losses[0]:.4g} to {losses[-1]:.4g}: "
                               "the loss of a network that learns falls")
+
+
+def compare_errors(cnn, perceptron, true, error=None):
+    """The report's comparison: errors per class of each, and digits only the perceptron missed."""
+    if perceptron is None:
+        return {"error": error or "the perceptron was not trained"}
+    cnn, perceptron, true = (np.asarray(a) for a in (cnn, perceptron, true))
+    by_class = [[float(np.mean(labels[true == k] != k)) for k in range(10)]
+                for labels in (cnn, perceptron)]
+    only_perceptron = np.flatnonzero((perceptron != true) & (cnn == true))[:18]
+    images = datasets.mnist_test_images_uint8(only_perceptron)
+    return {"cnn_errors": by_class[0], "perceptron_errors": by_class[1],
+            "cnn_accuracy": float(np.mean(cnn == true)),
+            "perceptron_accuracy": float(np.mean(perceptron == true)),
+            "perceptron": "-".join(map(str, PERCEPTRON)),
+            "both_wrong": int(np.sum((cnn != true) & (perceptron != true))),
+            "only_cnn_wrong": int(np.sum((cnn != true) & (perceptron == true))),
+            "only_perceptron_wrong": int(np.sum((cnn == true) & (perceptron != true))),
+            "samples": [{"index": int(i), "predicted": int(perceptron[i]), "true": int(true[i]),
+                         "pixels": image.tolist()} for i, image in zip(only_perceptron, images)]}
 
 
 TASKS = [CNN("cnn", "the CNN on MNIST")]
