@@ -77,16 +77,16 @@ def layout_im2col(x, kh, kw, stride, pad, columns="c,di,dj"):
     return cols
 
 
-def layout_col2im(cols, x_shape, kh, kw, stride, pad, overwrite=False):
-    """col2im entry by entry: every column entry added (or, as a mistake, written) back."""
+def overwriting_col2im(cols, x_shape, kh, kw, stride, pad):
+    """The mistake: each kernel offset's slice WRITTEN over the last (the last offset wins)."""
     N, C, H, W = x_shape
     OH, OW = size_of(H, kh, stride, pad), size_of(W, kw, stride, pad)
+    patches = cols.reshape(N, OH, OW, C, kh, kw)
     xp = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
-    for n, i, j in np.ndindex(N, OH, OW):
-        for c, di, dj in np.ndindex(C, kh, kw):
-            value = cols[(n * OH + i) * OW + j, (c * kh + di) * kw + dj]
-            where = (n, c, i * stride + di, j * stride + dj)
-            xp[where] = value if overwrite else xp[where] + value
+    for di in range(kh):
+        for dj in range(kw):
+            xp[:, :, di:di + stride * OH:stride, dj:dj + stride * OW:stride] = \
+                patches[..., di, dj].transpose(0, 3, 1, 2)
     return xp[:, :, pad:pad + H, pad:pad + W]
 
 
@@ -194,8 +194,7 @@ def test_col2im(student, request, rng, geometry, case):
     cols = rng.standard_normal((rows, x.shape[1] * kh * kw))
     want = expected(request, "x", lambda R: R.conv.col2im(cols, x.shape, kh, kw, stride, pad))
     got = student.call(f"{MODULE}.col2im", cols, x.shape, kh, kw, stride, pad)
-    mistakes = {"col2im_overwrites": layout_col2im(cols, x.shape, kh, kw, stride, pad,
-                                                   overwrite=True)}
+    mistakes = {"col2im_overwrites": overwriting_col2im(cols, x.shape, kh, kw, stride, pad)}
     expect_array(got, want, f"col2im(cols, x_shape={x.shape}, kh={kh}, kw={kw}, stride={stride}, "
                  f"pad={pad})", dtype=np.float64, context={"alternatives": mistakes})
 
