@@ -10,7 +10,7 @@ only the perceptron got wrong.
 
 import numpy as np
 
-from .plots import COLOURS, PlotError, _style, plt
+from .plots import COLOURS, PlotError, _style, plt, to_data_uri
 
 
 def filters_and_maps(filters, shown=8):
@@ -42,7 +42,7 @@ def filters_and_maps(filters, shown=8):
         axis.set_xticks([])
         axis.set_yticks([])
     figure.tight_layout(pad=0.2)
-    return figure
+    return to_data_uri(figure)
 
 
 def errors_by_class(comparison):
@@ -67,7 +67,7 @@ def errors_by_class(comparison):
     ax.set_ylabel("test error (%)")
     ax.legend(fontsize=8)
     _style(ax, integer_x=False)
-    return figure
+    return to_data_uri(figure)
 
 
 def comparison_caption(comparison):

@@ -348,4 +348,4 @@ def compare_errors(cnn, perceptron, true, error=None):
                          "pixels": image.tolist()} for i, image in zip(only_perceptron, images)]}
 
 
-TASKS = [CNN("cnn", "the CNN on MNIST")]
+TASKS = [CNN("cnn", "CNN MNIST")]
