@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+
 import tomllib
 
 MUTANT = "im2col_loops_over_positions"
