@@ -159,20 +159,15 @@ def test_im2col(student, request, rng, geometry, case):
 
 @CASES
 def test_im2col_output_size(student, request, rng, case):
-    """OH = (H + 2 pad - kh) // stride + 1, floored as PyTorch floors it, for several sizes."""
+    """OH = (H + 2 pad - kh) // stride + 1, floored as PyTorch floors it: shapes and values."""
     for H, W, kh, kw, stride, pad in ((9, 10, 3, 4, 2, 0), (11, 7, 5, 2, 3, 1), (6, 6, 6, 6, 1, 0),
                                       (7, 8, 2, 3, 4, 2)):
         x = rng.standard_normal((2, 1, H, W))
-        got = as_array(student.call(f"{MODULE}.im2col", x, kh, kw, stride, pad), "im2col")
-        want = (2 * size_of(H, kh, stride, pad) * size_of(W, kw, stride, pad), kh * kw)
-        if got.shape != want:
-            facts = _shape_mistakes(x.shape, kh, kw, stride, pad)
-            from .. import hints  # noqa: PLC0415
-
-            raise CheckFailed(f"im2col(x of shape {x.shape}, kh={kh}, kw={kw}, stride={stride}, "
-                              f"pad={pad}) has shape {got.shape}, expected {want} (OH = (H + 2 "
-                              "pad - kh) // stride + 1, and likewise OW)",
-                              hint=hints.diagnose(got, np.zeros(want), facts))
+        got = student.call(f"{MODULE}.im2col", x, kh, kw, stride, pad)
+        expect_array(got, layout_im2col(x, kh, kw, stride, pad),
+                     f"im2col(x of shape {x.shape}, kh={kh}, kw={kw}, stride={stride}, pad={pad}) "
+                     "(OH = (H + 2 pad - kh) // stride + 1, and likewise OW)", dtype=np.float64,
+                     context=_shape_mistakes(x.shape, kh, kw, stride, pad))
 
 
 @PROPERTY
@@ -208,7 +203,9 @@ def test_col2im_adjoint(student, request, rng, case):
         stride, pad = int(rng.integers(1, 4)), int(rng.integers(0, 3))
         H, W = int(rng.integers(kh, kh + 6)), int(rng.integers(kw, kw + 6))
         a = rng.standard_normal((N, C, H, W))
-        cols = as_array(student.call(f"{MODULE}.im2col", a, kh, kw, stride, pad), "im2col")
+        cols = expect_array(student.call(f"{MODULE}.im2col", a, kh, kw, stride, pad),
+                            layout_im2col(a, kh, kw, stride, pad), "im2col (the identity is "
+                            "checked against a right im2col)", dtype=np.float64)
         c = rng.standard_normal(cols.shape)
         back = as_array(student.call(f"{MODULE}.col2im", c, a.shape, kh, kw, stride, pad),
                         "col2im")
