@@ -219,7 +219,7 @@ def _belongs(assignment, module, unit):
 def owned_units(assignment, reference=REFERENCE):
     """[(module, [units])]: what the student writes in this assignment, in module order."""
     owned = []
-    for module in assignment.touches:
+    for module in dict.fromkeys(assignment.touches):  # a module both extended and configured
         units = [u for u in module_units(module, reference) if _belongs(assignment, module, u)]
         if units:
             owned.append((module, units))
