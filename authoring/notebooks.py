@@ -187,6 +187,10 @@ def module_units(module, reference=REFERENCE):
         else:
             name = "_".join(_target_name(t) for t in getattr(node, "targets", []))
         source = "".join(lines[start:end]).rstrip("\n") + "\n"
+        # In a notebook every module's names are its globals: a relative import inside a body
+        # (config.build_cnn's, which keeps earlier assignments free of later modules) has no
+        # package to import from, and needs none.
+        source = re.sub(r"^[ \t]+from \.\w* import [^\n]*\n", "", source, flags=re.M)
         units.append(Unit(module, name, source, BEGIN_SOLUTION in source, _names_read(node)))
     return units
 
@@ -215,7 +219,7 @@ def _belongs(assignment, module, unit):
 def owned_units(assignment, reference=REFERENCE):
     """[(module, [units])]: what the student writes in this assignment, in module order."""
     owned = []
-    for module in assignment.touches:
+    for module in dict.fromkeys(assignment.touches):  # a module both extended and configured
         units = [u for u in module_units(module, reference) if _belongs(assignment, module, u)]
         if units:
             owned.append((module, units))

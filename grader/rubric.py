@@ -156,7 +156,10 @@ def _limits(values, base=None):
 
 ASSIGNMENT_KEYS = {"imports", "limits", "checks", "tasks", "questions"}
 CHECK_KEYS = {"points", "visibility", "details"}
-TASK_KEYS = {"threshold", "partial_threshold", "partial_credit", "budget_seconds", "limits", "hint"}
+# max_parameters: a model-size limit (a8's cnn); speed_factor: how many times the reference's
+# CPU time a timed check allows (a8's vectorisation check, which the cnn task relies on).
+TASK_KEYS = {"threshold", "partial_threshold", "partial_credit", "budget_seconds", "limits", "hint",
+             "max_parameters", "speed_factor"}
 GRADING_KEYS = {"submission": {"budget_seconds"}, "limits": None, "visibility": {"default"},
                 "late": {"penalty_per_day", "max_days"}, "due": None,
                 "gradescope": {"provide", "require_sandbox", "leaderboard"},

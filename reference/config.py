@@ -8,6 +8,8 @@ together; the README gives the thresholds and budgets.
 Every task has its own entry, written in the assignment that grades it.
 """
 
+import numpy as np
+
 HYPERPARAMS = {}
 
 
@@ -170,5 +172,47 @@ HYPERPARAMS["value_moons"] = {
 #     "steps": 1,
 #     "learning_rate": 1e-3,
 #     "l2": 0.0,
+# }
+### END STUB
+
+
+# Assignment 8: a small CNN of your modules on MNIST, at most 25,000 parameters (the grader
+# counts them), trained by your fit with these settings. build_cnn returns the network: a
+# Sequential taking (N, 1, 28, 28) images to (N, 10) class scores.
+def build_cnn(rng=None, dtype=np.float32):
+    """The CNN of the "cnn" task: a Sequential of your modules, (N, 1, 28, 28) -> (N, 10)."""
+    from .conv import Conv2d, Flatten, MaxPool2d  # here, so that earlier assignments stand alone
+    from .modules import Linear, ReLU, Sequential
+
+    ### BEGIN SOLUTION
+    # 28x28 -conv5-> 24x24 -pool-> 12x12 -conv5-> 8x8 -pool-> 4x4, 16 channels: 256 features.
+    return Sequential(
+        Conv2d(1, 8, 5, rng=rng, dtype=dtype), MaxPool2d(2, 2), ReLU(),
+        Conv2d(8, 16, 5, rng=rng, dtype=dtype), MaxPool2d(2, 2), ReLU(),
+        Flatten(), Linear(256, 10, rng=rng, dtype=dtype),
+    )
+    ### END SOLUTION
+    ### BEGIN STUB
+    # # Valid but untuned: it runs, but will not reach the threshold.
+    # return Sequential(Conv2d(1, 1, 3, init="small", rng=rng, dtype=dtype), MaxPool2d(2, 2),
+    #                   Flatten(), Linear(169, 10, init="small", rng=rng, dtype=dtype))
+    ### END STUB
+
+
+### BEGIN SOLUTION
+HYPERPARAMS["cnn"] = {
+    "epochs": 4,
+    "batch_size": 64,
+    "optimizer": "adam",
+    "optim_config": {"learning_rate": 0.002},
+}
+### END SOLUTION
+### BEGIN STUB
+# # Valid but untuned: it runs, but will not reach the threshold.
+# HYPERPARAMS["cnn"] = {
+#     "epochs": 1,
+#     "batch_size": 64,
+#     "optimizer": "sgd",
+#     "optim_config": {"learning_rate": 1e-3},
 # }
 ### END STUB

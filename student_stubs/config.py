@@ -8,6 +8,8 @@ together; the README gives the thresholds and budgets.
 Every task has its own entry, written in the assignment that grades it.
 """
 
+import numpy as np
+
 HYPERPARAMS = {}
 
 
@@ -89,4 +91,26 @@ HYPERPARAMS["value_moons"] = {
     "steps": 1,
     "learning_rate": 1e-3,
     "l2": 0.0,
+}
+
+
+# Assignment 8: a small CNN of your modules on MNIST, at most 25,000 parameters (the grader
+# counts them), trained by your fit with these settings. build_cnn returns the network: a
+# Sequential taking (N, 1, 28, 28) images to (N, 10) class scores.
+def build_cnn(rng=None, dtype=np.float32):
+    """The CNN of the "cnn" task: a Sequential of your modules, (N, 1, 28, 28) -> (N, 10)."""
+    from .conv import Conv2d, Flatten, MaxPool2d  # here, so that earlier assignments stand alone
+    from .modules import Linear, ReLU, Sequential
+
+    # Valid but untuned: it runs, but will not reach the threshold.
+    return Sequential(Conv2d(1, 1, 3, init="small", rng=rng, dtype=dtype), MaxPool2d(2, 2),
+                      Flatten(), Linear(169, 10, init="small", rng=rng, dtype=dtype))
+
+
+# Valid but untuned: it runs, but will not reach the threshold.
+HYPERPARAMS["cnn"] = {
+    "epochs": 1,
+    "batch_size": 64,
+    "optimizer": "sgd",
+    "optim_config": {"learning_rate": 1e-3},
 }

@@ -20,7 +20,7 @@ from ..answers import summary_line as answers_line
 from ..course import COURSE
 from ..plugin import HIDDEN_DETAILS, IMPORT_FAILED, NOT_IMPLEMENTED
 from ..tasks import TASKS as TASK_REGISTRY
-from . import depth, plots, torch_compare
+from . import cnn_plots, depth, plots, torch_compare
 from .experiments import ASSIGNMENT as EXPERIMENTS_ASSIGNMENT
 from .page import (
     COURSE_NAME,
@@ -355,6 +355,8 @@ def _task_card(task, artifact, tests):
     history = artifact["history"]
     if task == "value_moons":  # assignment 10: steps, not epochs (value_plots.py)
         return _value_card(task, label, artifact, head, standing, failure)
+    if task == "cnn":  # assignment 8: filters, feature maps, errors beside a perceptron's
+        return _cnn_card(task, label, artifact, head, standing, failure)
     loss = _draw(f"{label} loss", f"{label}: training loss per epoch",
                  lambda: plots.loss_curve(history))
     accuracy_figure = _draw(f"{label} accuracy", f"{label}: accuracy per epoch",
@@ -390,6 +392,32 @@ def _task_card(task, artifact, tests):
             f"</div>{standing}{failure}"
             f'<div class="figrow">{loss}{accuracy_figure}</div>'
             f'<div class="figrow">{picture}{norms}</div></article>')
+
+
+def _cnn_card(task, label, artifact, head, standing, failure):
+    """Assignment 8's card: loss, first-layer filters and maps, errors beside a perceptron's."""
+    history = artifact["history"]
+    loss = _draw(f"{label} loss", f"{label}: training loss per epoch",
+                 lambda: plots.loss_curve(history))
+    filters = _draw(f"{label} filters", f"{label}: the first layer's filters and their feature "
+                    "maps on test digits", lambda: cnn_plots.filters_and_maps(
+                        artifact.get("filters")),
+                    "Top row: your trained first-layer filters (red positive, blue negative); "
+                    "below, test digits as your network saw them (turned by the grader) and "
+                    "each filter's feature map of it.")
+    comparison = artifact.get("comparison")
+    errors = _draw(f"{label} errors", f"{label}: test error per class beside a perceptron's",
+                   lambda: cnn_plots.errors_by_class(comparison),
+                   cnn_plots.comparison_caption(comparison))
+    samples = comparison.get("samples") if isinstance(comparison, dict) else None
+    digits = _draw("digits only the perceptron missed", "test digits your CNN got right and "
+                   "the perceptron got wrong, with the perceptron's answer",
+                   lambda: plots.digit_grid(samples),
+                   "Right for your CNN, wrong for the perceptron (its answer shown).")
+    return (f'<article class="task" id="task-{text(task)}"><div class="task-head">{"".join(head)}'
+            f"</div>{standing}{failure}"
+            f'<div class="figrow">{loss}{filters}</div>'
+            f'<div class="figrow">{errors}{digits}</div></article>')
 
 
 def _value_card(task, label, artifact, head, standing, failure):
