@@ -20,7 +20,7 @@ RULES = [
                 "step (t = 0, the last one processed) passes back, not that of step T - 1"),
     alternative("rnn_dWh_from_h",
                 "dWh was accumulated from h_t, the state the step produced: Wh multiplies "
-                "h_{t-1}, the state that entered the step, so dWh = h_prev.T @ da"),
+                "h_{t-1}, the state that entered the step: use that one"),
     alternative("rnn_tanh_derivative_on_preactivation",
                 "the tanh derivative was taken on the pre-activation a (1 - a**2): it is "
                 "1 - tanh(a)**2 = 1 - h**2, in terms of the step's OUTPUT h"),
