@@ -213,7 +213,7 @@ HYPERPARAMS["sine"] = {
     "epochs": 40,
     "batch_size": 50,
     "optimizer": "adam",
-    "optim_config": {"learning_rate": 0.005},
+    "optim_config": {"learning_rate": 5e-3},
     "clip_norm": 1.0,
     "dtype": "float32",
 }
@@ -236,7 +236,7 @@ HYPERPARAMS["memory"] = {
     "epochs": 10,
     "batch_size": 50,
     "optimizer": "adam",
-    "optim_config": {"learning_rate": 0.005},
+    "optim_config": {"learning_rate": 5e-3},
     "clip_norm": 1.0,
     "dtype": "float32",
 }
