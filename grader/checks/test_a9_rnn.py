@@ -138,11 +138,8 @@ def test_rnn_step_forward(student, request, rng, case):
     want, _ = expected(request, "step", lambda R: _reference_step(R, x, h_prev, Wx, Wh, b, dh))
     h, _ = as_tuple(student.call("rnn.rnn_step_forward", x, h_prev, Wx, Wh, b, keep_index=1),
                     2, "rnn_step_forward")
-    mistakes = {"rnn_step_without_tanh": (x @ Wx + h_prev @ Wh + b,
-                                          "h is the pre-activation: the step applies tanh"),
-                "rnn_step_without_h_prev": (np.tanh(x @ Wx + b),
-                                            "h does not depend on h_prev: the recurrence adds "
-                                            "h_prev @ Wh")}
+    mistakes = {"rnn_step_without_tanh": x @ Wx + h_prev @ Wh + b,
+                "rnn_step_without_h_prev": np.tanh(x @ Wx + b)}
     expect_array(h, want, "h of rnn_step_forward", dtype=np.float64,
                  context=known_mistakes(mistakes))
 
@@ -229,11 +226,7 @@ def test_rnn_forward(student, request, rng, case):
     h, _ = _student_forward(student, x, h0, Wx, Wh, b)
     from_h0 = np.tanh(x @ Wx + (h0 @ Wh)[:, None] + b)
     zeros = _bptt(x, np.zeros_like(h0), Wx, Wh, b, inputs[5])[0]
-    mistakes = {"rnn_forward_every_step_from_h0": (
-        from_h0, "every step starts from h0: step t takes h_{t-1}, the state the step before "
-                 "returned"),
-                "rnn_forward_h0_ignored": (zeros, "h0 is not used: the first step starts "
-                                                  "from the h0 given")}
+    mistakes = {"rnn_forward_every_step_from_h0": from_h0, "rnn_forward_h0_ignored": zeros}
     expect_array(h, want, f"h of rnn_forward (N, T, H) = {x.shape[:2] + h0.shape[1:]}",
                  dtype=np.float64, context=known_mistakes(mistakes))
 
@@ -490,16 +483,13 @@ def test_LastTimeStep(student, request, rng):
     out = student.method(module, "forward", x)
     first = x[:, 0]
     expect_array(out, x[:, -1], "LastTimeStep's forward", dtype=np.float64,
-                 context=known_mistakes({"last_step_is_first": (
-                     first, "this is the FIRST step, x[:, 0]: the last is x[:, -1]")}))
+                 context=known_mistakes({"last_step_is_first": first}))
     dx = student.method(module, "backward", dout)
     want = np.zeros_like(x)
     want[:, -1] = dout
     spread = np.repeat(dout[:, None], 5, axis=1)
     expect_array(dx, want, "LastTimeStep's backward", dtype=np.float64,
-                 context=known_mistakes({"last_step_gradient_everywhere": (
-                     spread, "dout was copied to every step: only the last state was used, "
-                             "the others get zeros")}))
+                 context=known_mistakes({"last_step_gradient_everywhere": spread}))
     params = student.getattr(module, "params")
     if params:
         raise CheckFailed(f"LastTimeStep.params should be empty, has {sorted(map(str, params))}")

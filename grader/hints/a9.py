@@ -8,6 +8,20 @@ whose result matches the student's array.
 from .rules import alternative
 
 RULES = [
+    alternative("rnn_step_without_tanh",
+                "h is the pre-activation: the step applies tanh to x @ Wx + h_prev @ Wh + b"),
+    alternative("rnn_step_without_h_prev",
+                "h does not depend on h_prev: the recurrence adds h_prev @ Wh"),
+    alternative("rnn_forward_every_step_from_h0",
+                "every step starts from h0: step t takes h_{t-1}, the state the step before "
+                "returned"),
+    alternative("rnn_forward_h0_ignored",
+                "h0 is not used: the first step starts from the h0 given, not from zeros"),
+    alternative("last_step_is_first",
+                "this is the FIRST step, x[:, 0]: the last one is x[:, -1]"),
+    alternative("last_step_gradient_everywhere",
+                "dout was copied to every step: only the last state was used, the others get "
+                "zero gradient"),
     alternative("rnn_backward_dh_not_added",
                 "the gradient passed back from step t + 1 is not added to the upstream "
                 "gradient of h_t: what reaches h_t is dh[:, t] PLUS the dh_prev of step t + 1 "
