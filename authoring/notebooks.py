@@ -187,12 +187,21 @@ def module_units(module, reference=REFERENCE):
         else:
             name = "_".join(_target_name(t) for t in getattr(node, "targets", []))
         source = "".join(lines[start:end]).rstrip("\n") + "\n"
-        # In a notebook every module's names are its globals: a relative import inside a body
-        # (config.build_cnn's, which keeps earlier assignments free of later modules) has no
-        # package to import from, and needs none.
-        source = re.sub(r"^[ \t]+from \.\w* import [^\n]*\n", "", source, flags=re.M)
+        source = _local_imports_for_notebook(source)
         units.append(Unit(module, name, source, BEGIN_SOLUTION in source, _names_read(node)))
     return units
+
+
+LOCAL_IMPORT = re.compile(r"^(?P<indent>[ \t]+)from \.(?P<module>\w*) import (?P<names>[^#\n]+?)"
+                          r"[ \t]*(?:#.*)?$", flags=re.M)
+
+
+def _local_imports_for_notebook(source):
+    """A relative import inside a function (fit's lazy `from .rnn import clip_grad_norm`,
+    build_rnn's modules) as a comment: a notebook is no package, and the names it
+    imports are the notebook's own, defined by the cells above."""
+    return LOCAL_IMPORT.sub(lambda m: f"{m['indent']}pass  # in the package: from .{m['module']} "
+                            f"import {m['names'].strip()} (here: the cells above)", source)
 
 
 def _module_objects(module, reference=REFERENCE):

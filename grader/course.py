@@ -60,7 +60,8 @@ class Assignment:
     def touches(self):
         """Every module the student writes code in for this assignment, in course order."""
         return self.modules + tuple(m for m in self.functions if m not in self.modules) + (
-            ("config",) if self.settings and "config" not in self.modules else ())
+            ("config",) if self.settings and "config" not in self.modules
+            and "config" not in self.functions else ())
 
 
 class Course:

@@ -114,3 +114,48 @@ HYPERPARAMS["cnn"] = {
     "optimizer": "sgd",
     "optim_config": {"learning_rate": 1e-3},
 }
+
+
+# Assignment 9: the "sine" and "memory" tasks with your RNN, trained by your fit (the grader
+# picks the loss: "mse" for sine, "softmax_cross_entropy" for memory).
+def build_rnn(task, rng=None, dtype=np.float64):
+    """Your model for an assignment 9 task, a Sequential of your modules.
+
+    Args:
+        task: "sine" (inputs (N, 25, 1) -> (N, 1), the next value) or
+            "memory" (inputs (N, 20, 8) -> (N, 8), scores of the first symbol).
+        rng: np.random.Generator for the initial weights, or None.
+        dtype: of the parameters (the grader passes data of HYPERPARAMS[task]["dtype"]).
+
+    Returns:
+        model: a Sequential that contains your RNN (the grader finds it by a
+            params key ending in "Wh"). You may set initial weights through
+            params (an orthogonal Wh, for instance).
+    """
+    from .modules import Linear, Sequential  # noqa: PLC0415 - assignment 7's modules
+    from .rnn import RNN, LastTimeStep  # noqa: PLC0415 - this assignment's
+
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+# Valid but untuned: it runs, but will not reach the threshold.
+HYPERPARAMS["sine"] = {
+    "epochs": 1,
+    "batch_size": 500,
+    "optimizer": "sgd",
+    "optim_config": {"learning_rate": 1e-3},
+    "clip_norm": None,
+    "dtype": "float32",
+}
+
+
+# Valid but untuned: it runs, but will not reach the threshold.
+HYPERPARAMS["memory"] = {
+    "epochs": 1,
+    "batch_size": 500,
+    "optimizer": "sgd",
+    "optim_config": {"learning_rate": 1e-3},
+    "clip_norm": None,
+    "dtype": "float32",
+}

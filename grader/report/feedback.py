@@ -20,7 +20,7 @@ from ..answers import summary_line as answers_line
 from ..course import COURSE
 from ..plugin import HIDDEN_DETAILS, IMPORT_FAILED, NOT_IMPLEMENTED
 from ..tasks import TASKS as TASK_REGISTRY
-from . import cnn_plots, depth, plots, torch_compare
+from . import cnn_plots, depth, plots, sequence_cards, torch_compare
 from .experiments import ASSIGNMENT as EXPERIMENTS_ASSIGNMENT
 from .page import (
     COURSE_NAME,
@@ -357,6 +357,8 @@ def _task_card(task, artifact, tests):
         return _value_card(task, label, artifact, head, standing, failure)
     if task == "cnn":  # assignment 8: filters, feature maps, errors beside a perceptron's
         return _cnn_card(task, label, artifact, head, standing, failure)
+    if task in ("sine", "memory"):  # assignment 9: sequences (sequence_cards.py)
+        return sequence_cards.card(task, label, artifact, head, standing, failure, _draw)
     loss = _draw(f"{label} loss", f"{label}: training loss per epoch",
                  lambda: plots.loss_curve(history))
     accuracy_figure = _draw(f"{label} accuracy", f"{label}: accuracy per epoch",

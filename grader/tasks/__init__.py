@@ -8,6 +8,7 @@ session; settings.py, budget.py, history.py and progress.py are the pieces
 every task shares.
 """
 
-from . import autograd, cnn, deep, mlp
+from . import autograd, cnn, deep, mlp, recurrent
 
-TASKS = {task.name: task for module in (mlp, deep, cnn, autograd) for task in module.TASKS}
+TASKS = {task.name: task for module in (mlp, deep, cnn, recurrent, autograd)
+         for task in module.TASKS}
