@@ -5,6 +5,7 @@ student code imports it (`from course_data import load_mnist`), inside the
 grader's sandbox too, where it is the one package of the kit the worker sees.
 
     toys.py     XOR, two moons, spirals, assignment 10's small moons (2-D, from a seed)
+    ring.py     assignment 11's 8 Gaussians on a ring (2-D, from a seed)
     mnist.py    MNIST, from the first source that works (see its docstring)
 
 Only NumPy, the standard library and (inside the functions that need it)
@@ -12,6 +13,7 @@ scikit-learn.
 """
 
 from .mnist import MnistNotFoundError, load_mnist, load_mnist_uint8, mnist_cache_path
+from .ring import ring_centres, ring_data
 from .toys import moons_data, spiral_data, value_moons_data, xor_data
 
 __all__ = [
@@ -19,6 +21,8 @@ __all__ = [
     "moons_data",
     "spiral_data",
     "value_moons_data",
+    "ring_data",
+    "ring_centres",
     "load_mnist",
     "load_mnist_uint8",
     "mnist_cache_path",

@@ -156,7 +156,9 @@ def _limits(values, base=None):
 
 ASSIGNMENT_KEYS = {"imports", "limits", "checks", "tasks", "questions"}
 CHECK_KEYS = {"points", "visibility", "details"}
-TASK_KEYS = {"threshold", "partial_threshold", "partial_credit", "budget_seconds", "limits", "hint"}
+TASK_KEYS = {"threshold", "partial_threshold", "partial_credit", "budget_seconds", "limits", "hint",
+             # the ring task's (a11) terms: its quality thresholds and what "near" and "covered" are
+             "quality_threshold", "partial_quality_threshold", "near_sigmas", "mode_share"}
 GRADING_KEYS = {"submission": {"budget_seconds"}, "limits": None, "visibility": {"default"},
                 "late": {"penalty_per_day", "max_days"}, "due": None,
                 "gradescope": {"provide", "require_sandbox", "leaderboard"},

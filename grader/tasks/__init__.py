@@ -8,6 +8,6 @@ session; settings.py, budget.py, history.py and progress.py are the pieces
 every task shares.
 """
 
-from . import autograd, deep, mlp
+from . import autograd, deep, gan, mlp
 
-TASKS = {task.name: task for module in (mlp, deep, autograd) for task in module.TASKS}
+TASKS = {task.name: task for module in (mlp, deep, autograd, gan) for task in module.TASKS}

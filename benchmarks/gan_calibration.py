@@ -1,0 +1,101 @@
+"""Calibration of assignment 11's ring task: the reference over seeds, and the shortcuts.
+
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python -m benchmarks.gan_calibration \
+        [--seeds 0 1 2 3 4]
+
+For each seed (the data's seed, the secret angle of the ring and the initial weights
+all drawn from it): the reference's build_gan and train_gan with
+config.HYPERPARAMS["gan"] (CPU seconds of this process, one BLAS thread), G sampled in
+eval mode on 5,000 latent vectors drawn as the grader draws them, measured by the
+grader's own ring_metrics with the rubric's terms. Then the shortcuts SPEC.md names,
+measured the same way on the same ring: a generator collapsed onto a few modes (perfect
+samples of 1, 3 and 6 of the 8 Gaussians) and a blur over the ring (uniform angle,
+radial noise of 0.2 and 0.3). The credit each earns under the rubric is printed.
+
+Measured on the 2-core machine (2026-12-02, four sessions sharing it, --seeds 0 1 2 3 4):
+see benchmarks/RESULTS.md's "ring" section, copied from this script's output.
+"""
+
+import argparse
+import time
+import zlib
+
+import numpy as np
+
+from grader.rubric import load_rubric
+from grader.tasks.gan import SAMPLES, Ring, ring_metrics
+from reference import config, gan
+
+
+def terms():
+    return load_rubric().assignments["a11"].tasks["ring"]
+
+
+def measure(samples, centres, table):
+    task = Ring()
+    measured = ring_metrics(samples, centres, table["near_sigmas"], table["mode_share"])
+    from grader.tasks.gan import RingScore  # noqa: PLC0415
+
+    credit = task.credit(RingScore(measured["modes"], measured["quality"]), table)
+    return measured["modes"], measured["quality"], credit
+
+
+def reference_run(seed, table):
+    hp = dict(config.HYPERPARAMS["gan"])
+    dtype = np.dtype(hp.pop("dtype", "float64"))
+    X, centres = Ring().data({"ring_seed": seed, "disguise": seed})
+    X = X.astype(dtype)
+    started = time.process_time()
+    G, D = config.build_gan(hp["latent_dim"], rng=np.random.default_rng(seed + 100),
+                            dtype=dtype)
+    history = gan.train_gan(G, D, X, rng=np.random.default_rng(seed + 200), **hp)
+    G.eval()
+    z = np.random.default_rng(zlib.crc32(b"ring") + 1000).standard_normal(
+        (SAMPLES, hp["latent_dim"])).astype(dtype)
+    samples = G.forward(z)
+    seconds = time.process_time() - started
+    return measure(samples, centres, table), seconds, history
+
+
+def shortcuts(seed, table):
+    """{name: (modes, quality, credit)} of the generators that must not pass."""
+    rng = np.random.default_rng(seed + 300)
+    _, centres = Ring().data({"ring_seed": seed, "disguise": seed})
+    out = {}
+    for kept in (1, 3, 6):
+        mode = rng.integers(0, kept, SAMPLES)
+        samples = centres[mode] + 0.05 * rng.standard_normal((SAMPLES, 2))
+        out[f"collapsed onto {kept} modes"] = measure(samples, centres, table)
+    angle0 = np.arctan2(centres[0, 1], centres[0, 0])
+    for spread in (0.2, 0.3):
+        angle = angle0 + rng.uniform(0, 2 * np.pi, SAMPLES)
+        radius = 2 + spread * rng.standard_normal(SAMPLES)
+        samples = radius[:, None] * np.stack([np.cos(angle), np.sin(angle)], 1)
+        out[f"blur over the ring (radial sd {spread})"] = measure(samples, centres, table)
+    return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    args = parser.parse_args(argv)
+    table = terms()
+    print(f"reference settings: {config.HYPERPARAMS['gan']}")
+    print(f"rubric: {dict(table)}")
+    print("| seed | modes covered | quality | credit | CPU s (budget "
+          f"{table['budget_seconds']:g}) | last d_loss | last g_loss |")
+    print("|---|---|---|---|---|---|---|")
+    for seed in args.seeds:
+        (modes, quality, credit), seconds, history = reference_run(seed, table)
+        print(f"| {seed} | {modes} | {quality:.3f} | {credit:g} | {seconds:.1f} | "
+              f"{np.mean(history['d_loss'][-100:]):.3f} | "
+              f"{np.mean(history['g_loss'][-100:]):.3f} |", flush=True)
+    print("\n| shortcut (seed) | modes covered | quality | credit |")
+    print("|---|---|---|---|")
+    for seed in args.seeds[:2]:
+        for name, (modes, quality, credit) in shortcuts(seed, table).items():
+            print(f"| {name} ({seed}) | {modes} | {quality:.3f} | {credit:g} |")
+
+
+if __name__ == "__main__":
+    main()
