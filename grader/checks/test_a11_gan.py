@@ -330,7 +330,6 @@ def _mistaken_step(R, G, D, real, z, g_opt, d_opt, mistake):
     if mistake == "gan_discriminator_step_moves_generator":
         G.backward(D.backward(dfake))  # not detached: the fakes' gradient reaches G
         g_opt.step(G)
-        G.forward(z)
     D.forward(real)
     D.backward(dreal)
     for index, layer in enumerate(D.layers):

@@ -176,6 +176,7 @@ class Ring(Task):
     name = "ring"
     title = "the ring of 8 Gaussians"
     metric = "modes"
+    settings_key = "gan"  # SPEC: HYPERPARAMS["gan"], the keyword arguments of train_gan
     measured_on = "generated"
     calls = ("config", "gan")
     announce = True
