@@ -215,8 +215,8 @@ def build_gan(latent_dim, rng=None, dtype=np.float64):
 ### BEGIN SOLUTION
 HYPERPARAMS["gan"] = {
     "latent_dim": 2,
-    "steps": 5000,
-    "batch_size": 128,
+    "steps": 10000,
+    "batch_size": 64,
     "optimizer": "adam",
     "g_config": {"learning_rate": 1e-3, "beta1": 0.5},
     "d_config": {"learning_rate": 1e-3, "beta1": 0.5},

@@ -174,7 +174,7 @@ class Ring(Task):
     """8 Gaussians on a ring, with the student's GAN (see the module docstring)."""
 
     name = "ring"
-    title = "the ring of 8 Gaussians"
+    title = "ring of 8 Gaussians"
     metric = "modes"
     settings_key = "gan"  # SPEC: HYPERPARAMS["gan"], the keyword arguments of train_gan
     measured_on = "generated"
@@ -388,7 +388,7 @@ class Ring(Task):
                            "loss": values[::stride]}
         data = job.state["X"][:REPORT_POINTS]
         return {"modes": int(job.run.value), "quality": job.run.facts.get("quality"),
-                "per_mode": job.run.facts.get("per_mode"), "curves": curves,
+                "per_mode": job.run.facts.get("per_mode"), "history": curves,
                 "data": _round(data), "centres": _round(job.state["centres"]),
                 "near_radius": float(table["near_sigmas"]) * SIGMA,
                 "pictures": job.state.get("pictures", [])}
