@@ -12,8 +12,32 @@ measured the same way on the same ring: a generator collapsed onto a few modes (
 samples of 1, 3 and 6 of the 8 Gaussians) and a blur over the ring (uniform angle,
 radial noise of 0.2 and 0.3). The credit each earns under the rubric is printed.
 
-Measured on the 2-core machine (2026-12-02, four sessions sharing it, --seeds 0 1 2 3 4):
-see benchmarks/RESULTS.md's "ring" section, copied from this script's output.
+Measured on the 2-core machine (2026-12-02, four sessions sharing it), HYPERPARAMS["gan"]
+= latent_dim 2, steps 10000, batch_size 64, adam, lr 1e-3 and beta1 0.5 for both, float32
+(`--seeds 0 1 2 3 4 5 6`, then `--seeds 7 ...`):
+
+| seed | modes | quality | credit | CPU s |
+|---|---|---|---|---|
+| 0 | 8 | 0.856 | 1 | 18.1 |
+| 1 | 8 | 0.886 | 1 | 19.3 |
+| 2 | 8 | 0.906 | 1 | 18.3 |
+| 3 | 8 | 0.892 | 1 | 16.4 |
+| 4 | 8 | 0.907 | 1 | 16.6 |
+| 5 | 4 | 0.423 | 0 | 16.3 |
+| 6 | 6 | 0.866 | 0.5 | 14.6 |
+| 7 | 8 | 0.910 | 1 | 17.1 |
+
+The grader's own run on the hidden seeds of secrets.toml: 6 of 8 modes, quality 0.899
+(partial credit), 14.6 s of the 120 s budget. So the reference does NOT pass with a margin
+on every seed: the quality has a wide margin (0.86-0.91 against 0.6) where the modes are
+covered, but mode collapse onto 4 or 6 modes happens on 2 of 8 seeds tried (and on the
+hidden one). Settings tried on seeds 0 and 2 before these (5000 steps of 128 covered 6 and
+8; 10000 of 256: 6 and 8; latent_dim 8: 4; G's lr 5e-4: 6 and 8; beta2 0.9: 6 and 8; all
+with LeakyReLU instead of Tanh: 1-3 modes). 5000 steps of 128 over seeds 0-4: 6, 8, 6, 8, 8.
+
+The shortcuts (every seed alike): perfect samples of 1, 3 modes: 0 points (quality 0.99);
+of 6 modes: half credit (the rubric's partial credit, as the SPEC asks); a blur over the
+ring with radial sd 0.2 or 0.3: 0 modes, quality 0.05-0.08, 0 points.
 """
 
 import argparse
