@@ -107,7 +107,7 @@ def build_gan(latent_dim, rng=None, dtype=np.float64):
     Returns:
         (G, D): G maps (N, latent_dim) to samples (N, 2); D maps (N, 2) to logits (N, 1).
     """
-    from .modules import Linear, Sequential, Tanh
+    from .modules import Dropout, Linear, Sequential, Tanh
 
     rng = np.random.default_rng() if rng is None else rng
     # Valid but too small to learn the ring: one linear layer each.
