@@ -159,7 +159,9 @@ CHECK_KEYS = {"points", "visibility", "details"}
 # max_parameters: a model-size limit (a8's cnn); speed_factor: how many times the reference's
 # CPU time a timed check allows (a8's vectorisation check, which the cnn task relies on).
 TASK_KEYS = {"threshold", "partial_threshold", "partial_credit", "budget_seconds", "limits", "hint",
-             "max_parameters", "speed_factor"}
+             "max_parameters", "speed_factor",
+             # the ring task's (a11) terms: its quality thresholds and what "near" and "covered" are
+             "quality_threshold", "partial_quality_threshold", "near_sigmas", "mode_share"}
 GRADING_KEYS = {"submission": {"budget_seconds"}, "limits": None, "visibility": {"default"},
                 "late": {"penalty_per_day", "max_days"}, "due": None,
                 "gradescope": {"provide", "require_sandbox", "leaderboard"},

@@ -159,3 +159,36 @@ HYPERPARAMS["memory"] = {
     "clip_norm": None,
     "dtype": "float32",
 }
+
+
+# Assignment 11: a GAN on 8 Gaussians on a ring. build_gan returns (G, D) of your modules;
+# HYPERPARAMS["gan"] holds the keyword arguments of your train_gan (latent_dim included).
+def build_gan(latent_dim, rng=None, dtype=np.float64):
+    """The generator and the discriminator of the "ring" task, built of your modules.
+
+    Args:
+        latent_dim: the width of the latent vectors z (HYPERPARAMS["gan"]["latent_dim"]).
+        rng: np.random.Generator or None, for the initial weights.
+        dtype: the dtype of every parameter (the grader passes HYPERPARAMS' choice).
+
+    Returns:
+        (G, D): G maps (N, latent_dim) to samples (N, 2); D maps (N, 2) to logits (N, 1).
+    """
+    from .modules import Dropout, Linear, Sequential, Tanh
+
+    rng = np.random.default_rng() if rng is None else rng
+    # Valid but too small to learn the ring: one linear layer each.
+    G = Sequential(Linear(latent_dim, 2, rng=rng, dtype=dtype))
+    D = Sequential(Linear(2, 1, rng=rng, dtype=dtype))
+    return G, D
+
+
+# Valid but untuned: it runs, but will not reach the threshold.
+HYPERPARAMS["gan"] = {
+    "latent_dim": 2,
+    "steps": 1,
+    "batch_size": 64,
+    "optimizer": "sgd",
+    "g_config": {"learning_rate": 1e-3},
+    "d_config": {"learning_rate": 1e-3},
+}

@@ -369,9 +369,10 @@ def test_full_report_of_a_real_grading(tmp_path, which, request):
     if which == "reference":
         # 4 figures per network task (loss, accuracy or gradient by depth, boundary or
         # digits, gradient norms), 3 for value_moons (a10: loss per step, margins,
-        # boundary) and for sine and memory (a9: loss, waves or lengths, gradients),
-        # 2 experiments, and a12's NumPy and PyTorch training curves.
-        figures = {task: 3 if task in ("value_moons", "sine", "memory") else 4
+        # boundary) and for sine and memory (a9: loss, waves or lengths, gradients), 2 for
+        # ring (a11: G's samples over training, both losses), 2 experiments, and a12's NumPy
+        # and PyTorch training curves.
+        figures = {task: {"value_moons": 3, "sine": 3, "memory": 3, "ring": 2}.get(task, 4)
                    for task in COURSE.tasks}
         assert len(page.images) == sum(figures.values()) + 2 + 1
         assert "no plot" not in page.text

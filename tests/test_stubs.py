@@ -172,12 +172,14 @@ def hyperparameter_problems(hyperparams):
     from grader.tasks import TASKS  # noqa: PLC0415
     from grader.tasks.settings import entry_of  # noqa: PLC0415
 
-    if not isinstance(hyperparams, dict) or set(hyperparams) != set(COURSE.tasks):
-        return [f"keys must be {', '.join(COURSE.tasks)}: {hyperparams!r:.100}"]
+    # A task reads its own entry (ring reads "gan": Task.settings_key).
+    keys = {task: TASKS[task].settings_key or task for task in COURSE.tasks}
+    if not isinstance(hyperparams, dict) or set(hyperparams) != set(keys.values()):
+        return [f"keys must be {', '.join(keys.values())}: {hyperparams!r:.100}"]
     problems = []
     for task in COURSE.tasks:
         try:
-            TASKS[task].settings(entry_of(hyperparams, task, COURSE.tasks), task)
+            TASKS[task].settings(entry_of(hyperparams, keys[task], COURSE.tasks), task)
         except CheckFailed as error:
             problems.append(f"{task}: {error.message}")
     return problems

@@ -20,7 +20,7 @@ from ..answers import summary_line as answers_line
 from ..course import COURSE
 from ..plugin import HIDDEN_DETAILS, IMPORT_FAILED, NOT_IMPLEMENTED
 from ..tasks import TASKS as TASK_REGISTRY
-from . import cnn_plots, depth, plots, sequence_cards, torch_compare
+from . import cnn_plots, depth, gan_plots, plots, sequence_cards, torch_compare
 from .experiments import ASSIGNMENT as EXPERIMENTS_ASSIGNMENT
 from .page import (
     COURSE_NAME,
@@ -359,6 +359,8 @@ def _task_card(task, artifact, tests):
         return _cnn_card(task, label, artifact, head, standing, failure)
     if task in ("sine", "memory"):  # assignment 9: sequences (sequence_cards.py)
         return sequence_cards.card(task, label, artifact, head, standing, failure, _draw)
+    if task == "ring":  # assignment 11: G's samples over training, both losses (gan_plots.py)
+        return _ring_card(task, label, artifact, head, standing, failure)
     loss = _draw(f"{label} loss", f"{label}: training loss per epoch",
                  lambda: plots.loss_curve(history))
     accuracy_figure = _draw(f"{label} accuracy", f"{label}: accuracy per epoch",
@@ -440,6 +442,12 @@ def _value_card(task, label, artifact, head, standing, failure):
             f"</div>{standing}{failure}"
             f'<div class="figrow">{loss}{margins}</div>'
             f'<div class="figrow">{picture}</div></article>')
+
+
+def _ring_card(task, label, artifact, head, standing, failure):
+    """Assignment 11's card: G's samples at several points of training, both losses."""
+    return (f'<article class="task" id="task-{text(task)}"><div class="task-head">{"".join(head)}'
+            f"</div>{standing}{failure}{gan_plots.ring_card(label, artifact, _draw)}</article>")
 
 
 def _measured(artifact):

@@ -8,7 +8,7 @@ session; settings.py, budget.py, history.py and progress.py are the pieces
 every task shares.
 """
 
-from . import autograd, cnn, deep, mlp, recurrent
+from . import autograd, cnn, deep, gan, mlp, recurrent
 
-TASKS = {task.name: task for module in (mlp, deep, cnn, recurrent, autograd)
+TASKS = {task.name: task for module in (mlp, deep, cnn, recurrent, autograd, gan)
          for task in module.TASKS}

@@ -63,6 +63,7 @@ class Task:
     measured_on = "test"  # "test" or "training": said in every message
     calls = ()  # the student modules it calls ("network", "train"): what it builds on
     announce = False  # a long task: the terminal shows a clock against its budget
+    settings_key = None  # its entry of config.HYPERPARAMS when not its name (ring: "gan")
 
     # ------------------------------------------------------------ steps
 

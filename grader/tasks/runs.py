@@ -83,8 +83,9 @@ def _run(config, task):
     job.task_probe = task.probe
     wall_started = time.perf_counter()
     try:
-        entry = entry_of(student_hyperparams(config), task.name, COURSE.tasks)
-        run.settings = task.settings(entry, f"HYPERPARAMS[{task.name!r}]")
+        key = task.settings_key or task.name
+        entry = entry_of(student_hyperparams(config), key, COURSE.tasks)
+        run.settings = task.settings(entry, f"HYPERPARAMS[{key!r}]")
         progress.announce(config, task, f"{task.title}: training with your HYPERPARAMS "
                                         f"(time budget {budget.seconds:g} s) ...")
         try:
