@@ -31,7 +31,7 @@ install-torch: install
 	$(PY) -m pip install --quiet 'torch==2.13.0'
 
 test: install
-	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest -n 2 --dist loadgroup --durations=25
 
 test-fast: install
 	$(PY) -m pytest -m "not slow"
