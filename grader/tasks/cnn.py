@@ -207,15 +207,7 @@ class CNN(Task):
              optimizer=hp["optimizer"], optim_config=dict(hp["optim_config"], learning_rate=0.0),
              rng=wire.Rng(job.seed + 8))
         after = session.getattr(model, "params", timeout=EVIDENCE_SECONDS)
-        if not isinstance(before, dict) or not isinstance(after, dict):
-            raise CheckFailed("the model's params is not a dict of arrays")
-        changed = sorted(str(key) for key in before if not (
-            isinstance(after.get(key), np.ndarray) and np.array_equal(before[key], after[key])))
-        if changed:
-            raise CheckFailed(f"with a learning rate of 0, fit changed {', '.join(changed[:5])}: "
-                              "it does not train by its update rule (SPEC: minibatches, forward, "
-                              "backward and the Optimizer's steps), so its network is not "
-                              "credited")
+        histories.expect_unchanged_at_lr_0(before, after)
 
     def probe(self, job):
         from .runs import PROBE_SECONDS  # noqa: PLC0415
@@ -313,19 +305,8 @@ class CNN(Task):
 
     def check_history(self, run):
         """fit's history: "loss" per epoch, "grad_norm" per key of model.params, no val_loss."""
-        if run.history is None:
-            raise CheckFailed("fit returned nothing to check")
-        history, epochs = run.history, run.settings["epochs"]
-        histories.expect_keys(history, ("loss", "grad_norm"), producer="fit")
-        losses = histories.per_epoch(history["loss"], epochs, "history['loss']")
-        histories.expect_losses(losses, "history['loss']")
-        if history.get("val_loss") not in (None, []):
-            raise CheckFailed("history['val_loss'] has entries although no validation data was "
-                              "given")
-        histories.expect_norms(history["grad_norm"], run.facts.get("parameter_keys", []), epochs)
-        if epochs > 1 and not losses[-1] < losses[0]:
-            raise CheckFailed(f"history['loss'] goes from {losses[0]:.4g} to {losses[-1]:.4g}: "
-                              "the loss of a network that learns falls")
+        histories.expect_fit_history(run.history, run.settings["epochs"],
+                                     run.facts.get("parameter_keys", []))
 
 
 def compare_errors(cnn, perceptron, true, error=None):

@@ -55,6 +55,38 @@ def expect_norms(norms, names, epochs, where="history['grad_norm']"):
                               "finite and >= 0")
 
 
+def expect_fit_history(history, epochs, keys):
+    """fit's history (a7's SPEC) without validation data: "loss" per epoch, finite and
+    falling, no "val_loss" entries, and "grad_norm" per key of model.params (`keys`)."""
+    if history is None:
+        raise CheckFailed("fit returned nothing to check")
+    expect_keys(history, ("loss", "grad_norm"), producer="fit")
+    losses = per_epoch(history["loss"], epochs, "history['loss']")
+    expect_losses(losses, "history['loss']")
+    if history.get("val_loss") not in (None, []):
+        raise CheckFailed("history['val_loss'] has entries although no validation data was "
+                          "given")
+    expect_norms(history["grad_norm"], keys, epochs)
+    if epochs > 1 and not losses[-1] < losses[0]:
+        raise CheckFailed(f"history['loss'] goes from {losses[0]:.4g} to {losses[-1]:.4g}: "
+                          "the loss of a network that learns falls")
+
+
+def expect_unchanged_at_lr_0(before, after):
+    """The evidence run: one epoch of fit with a learning rate of 0 changed no parameter
+    (before and after: model.params read through the worker), or the network it trains
+    was not trained by the student's update rule."""
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        raise CheckFailed("the model's params is not a dict of arrays")
+    changed = sorted(str(key) for key in before if not (
+        isinstance(after.get(key), np.ndarray) and np.array_equal(before[key], after[key])))
+    if changed:
+        raise CheckFailed(f"with a learning rate of 0, fit changed {', '.join(changed[:5])}: "
+                          "it does not train by its update rule (SPEC: minibatches, forward, "
+                          "backward and the Optimizer's steps), so its network is not "
+                          "credited")
+
+
 def plain_history(history, keys=("loss", "train_acc", "val_acc", "val_loss")):
     """The parts of a history that are lists of numbers, as JSON data (for the report)."""
     if not isinstance(history, dict):
