@@ -136,18 +136,19 @@ def child_environment(threads):
     return dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
 
 
-def run_child(command, threads, bound, started=None, die_with_parent=False):
+def run_child(command, threads, bound, started=None):
     """Run one grading child to its end or its bound; (exit status, log, over_bound).
+
+    The child is killed when this process dies: a batch killed mid-class (kill -9, the
+    OOM killer, a Dask worker lost) must not leave a student's grader running, which would
+    finish that student's results.json behind the back of the batch that resumes it.
 
     Args:
         started: called with the Popen once it runs (so that Ctrl-C can kill it).
-        die_with_parent: the child is killed when this process dies (a Dask worker
-            killed mid-class must not leave its students' graders running).
     """
-    preexec = _die_with_parent if die_with_parent else None
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True, env=child_environment(threads),
-                               start_new_session=True, preexec_fn=preexec)
+                               start_new_session=True, preexec_fn=_die_with_parent)
     if started is not None:
         started(process)
     over_bound = False

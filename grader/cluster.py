@@ -311,7 +311,7 @@ def grade_submission(name, files, fingerprint, options):
         command = child_command(submission, target, next(_SLOTS) % cores, threads,
                                 fingerprint, options, class_cache=_worker_class_cache())
         started = time.perf_counter()
-        returncode, log, over_bound = run_child(command, threads, bound, die_with_parent=True)
+        returncode, log, over_bound = run_child(command, threads, bound)
         return {"results": _read_optional(target / "results.json", MAX_RESULTS_BYTES),
                 "feedback": _read_optional(target / "feedback.html", MAX_FEEDBACK_BYTES),
                 "log": log[-MAX_LOG_CHARACTERS:], "returncode": returncode,

@@ -207,6 +207,11 @@ class GraderPlugin:
     # ------------------------------------------------------------ verdicts
 
     def _verdict(self, record, item, call, report):
+        # What a check measured that varies from run to run (a timed check's CPU seconds)
+        # goes beside the verdict, never into the message: two gradings give one message.
+        timing = dict(item.user_properties).get("timing")
+        if timing:
+            record["timing"] = {str(k): round(float(v), 4) for k, v in timing.items()}
         if report.passed:
             credit = 1.0
             # A check may say what it measured even when it passes (a task's metric beside
@@ -270,7 +275,8 @@ class GraderPlugin:
                 "extra_data": {"assignment": record["assignment"], "check": record["check"],
                                "outcome": record["status"], "hint": record.get("hint"),
                                "hint_rule": hints.rule_of(record.get("hint")),
-                               "seconds": round(record["seconds"], 4)},
+                               "seconds": round(record["seconds"], 4),
+                               **({"timing": record["timing"]} if "timing" in record else {})},
             })
         score = round(sum(t["score"] for t in tests), 4)
         stats = self.session.stats.__dict__ if self.session else {}

@@ -258,11 +258,12 @@ def test_the_readme_tells_the_rules_of_the_rubric(tmp_path):
         for name in COURSE.tasks:
             task, table = TASKS[name], rubric.assignments[COURSE.task_owner(name).id].tasks[name]
             row = rows(readme)[name]
-            assert f"{task.measured_on} {task.metric} ≥ {task.show_threshold(table['threshold'])}" \
-                in row
+            sign = "≤" if task.lower_is_better else "≥"  # an error (NMSE) passes below it
+            assert f"{task.measured_on} {task.metric} {sign} " \
+                   f"{task.show_threshold(table['threshold'])}" in row
             assert f"| {table['budget_seconds']:g} s |" in row
             if "partial_threshold" in table:
-                assert f"from ≥ {task.show_threshold(table['partial_threshold'])}" in row
+                assert f"from {sign} {task.show_threshold(table['partial_threshold'])}" in row
             else:
                 assert "| none |" in row
 

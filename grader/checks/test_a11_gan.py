@@ -321,32 +321,36 @@ def _reference_steps(R, g_values, d_values, batches, g_rule, d_rule, mistake=Non
 
 
 def _mistaken_step(R, G, D, real, z, g_opt, d_opt, mistake):
-    """gan_step with one of the mistakes the hints name."""
-    fake = G.forward(z)
-    real_logits = D.forward(real)
-    fake_logits = D.forward(fake)
-    d_loss, dreal, dfake = R.gan.discriminator_loss(real_logits, fake_logits)
-    D.backward(dfake)
-    saved = {key: np.copy(value) for key, value in D.grads.items()}
+    """The reference's gan_step, made to commit one of the mistakes the hints name."""
     if mistake == "gan_discriminator_step_moves_generator":
-        G.backward(D.backward(dfake))  # not detached: the fakes' gradient reaches G
-        g_opt.step(G)
-    D.forward(real)
-    D.backward(dreal)
-    for index, layer in enumerate(D.layers):
-        for name in layer.grads:
-            layer.grads[name] = layer.grads[name] + saved[f"{index}.{name}"]
-    d_opt.step(D)
-    old_logits = fake_logits
-    fake_logits = D.forward(fake)
-    g_loss, dfake = R.gan.generator_loss(fake_logits)
-    G.backward(D.backward(dfake))
-    g_opt.step(G)
-    if mistake == "gan_generator_step_moves_discriminator":
-        d_opt.step(D)
+        return R.gan.gan_step(G, _UndetachedD(D, G, g_opt), real.copy(), z.copy(), g_opt, d_opt)
     if mistake == "gan_g_loss_before_d_update":
-        g_loss = R.gan.generator_loss(old_logits)[0]
-    return {"d_loss": float(d_loss), "g_loss": float(g_loss)}
+        stale = R.gan.generator_loss(D.forward(G.forward(z.copy())))[0]
+        step = R.gan.gan_step(G, D, real.copy(), z.copy(), g_opt, d_opt)
+        return {"d_loss": step["d_loss"], "g_loss": float(stale)}
+    assert mistake == "gan_generator_step_moves_discriminator", mistake
+    step = R.gan.gan_step(G, D, real.copy(), z.copy(), g_opt, d_opt)
+    d_opt.step(D)  # D's grads are still those of the generator's half
+    return step
+
+
+class _UndetachedD:
+    """D whose first backward (that of the fakes, in the discriminator's half) also carries
+    its gradient on into G and steps G: a gan_step that forgets to detach the fakes."""
+
+    def __init__(self, D, G, g_opt):
+        self._D, self._G, self._g_opt, self._first = D, G, g_opt, True
+
+    def __getattr__(self, name):
+        return getattr(self._D, name)
+
+    def backward(self, grad):
+        dx = self._D.backward(grad)
+        if self._first:
+            self._first = False
+            self._G.backward(dx)
+            self._g_opt.step(self._G)
+        return dx
 
 
 def _batches(rng, count):

@@ -644,17 +644,21 @@ def test_conv_vectorised(student, request):
     else:
         baseline = trusted_seconds(x, w, b, dout, stride, pad, SPEED_REPEATS)
         against = "a vectorised convolution's (timed by the grader)"
-    lines, slow = [], []
+    timing, slow = {}, []
     for part, program in programs.items():
         base = max(baseline[part], 0.05)  # the clock's resolution: 1/100 s ticks
         seconds = worker_seconds(student, program, timeout=max(60.0, 4 * factor * base))
-        lines.append(f"{part}: {seconds:.2f} CPU s, {against} {base:.2f} s")
+        timing.update({f"{part}_seconds": seconds, f"{part}_baseline_seconds": base})
         if seconds > factor * base:
             slow.append(f"{SPEED_REPEATS} conv_{part} calls took {seconds:.2f} CPU seconds "
                         f"where {against} take {base:.2f} s and {factor:g} times that "
                         f"({factor * base:.2f} s) passes")
-    request.node.user_properties.append(("summary", f"{SPEED_REPEATS} calls each on x "
-                                         f"{x.shape}, w {w.shape}: " + "; ".join(lines)))
+    # The seconds go to results.json's extra_data (they vary run to run); the message only
+    # says what passed, so that grading twice gives the same feedback.
+    request.node.user_properties.append(("timing", timing))
+    request.node.user_properties.append((
+        "summary", f"{SPEED_REPEATS} calls each of conv_forward and conv_backward on x "
+        f"{x.shape}, w {w.shape} within {factor:g} times {against} CPU time"))
     if slow:
         raise CheckFailed(
             "; ".join(slow) + f" (x of shape {x.shape}, w of shape {w.shape}). A loop over the "
