@@ -24,6 +24,7 @@ from grading import REFERENCE, REPO_ROOT
 from authoring.gradescope import build_zip
 from grader.course import COURSE
 from grader.gradescope import apply_late_policy, lateness_days, leaderboard
+from grader.rubric import load_rubric
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("gradescope")]
 SCHEMA = json.loads((REPO_ROOT / "grader" / "schema" / "results.schema.json").read_text())
@@ -60,7 +61,7 @@ def autograder(tmp_path_factory):
     shutil.rmtree(root, ignore_errors=True)
 
 
-def run(autograder, files, metadata=None, env=None, assignment=COURSE["a2"]):
+def run(autograder, files, metadata=None, env=None, assignment=COURSE["a2"], arguments=()):
     """Upload `files` ({name: bytes or a Path}) and run run_autograder; the results.json."""
     for folder in ("submission", "results", "work"):
         shutil.rmtree(autograder / folder, ignore_errors=True)
@@ -72,7 +73,7 @@ def run(autograder, files, metadata=None, env=None, assignment=COURSE["a2"]):
         else:
             target.write_bytes(content)
     (autograder / "submission_metadata.json").write_text(json.dumps(metadata or {}))
-    process = subprocess.run(["bash", str(autograder / "source" / "run_autograder")],
+    process = subprocess.run(["bash", str(autograder / "source" / "run_autograder"), *arguments],
                              capture_output=True, text=True, timeout=1200,
                              env=dict(os.environ, AUTOGRADER_ROOT=str(autograder), **(env or {})))
     assert process.returncode == 0, process.stdout + process.stderr
@@ -185,12 +186,28 @@ def uploaded_files(assignment):
 def test_every_assignment_grades_its_files_and_its_notebook(assignment, tmp_path):
     root = unpacked(assignment.id, tmp_path)
     try:
-        results = run(root, uploaded_files(assignment), assignment=assignment)
+        # The files with their training tasks where a task's metric goes on the leaderboard
+        # (and a5's three small ones); the other tasks train in the same grader, called the
+        # same way, in tests/test_grader_cli.py's complete grading of the reference.
+        board = load_rubric().gradescope["leaderboard"]
+        trained = assignment.id == "a5" or set(assignment.tasks) & set(board)
+        results = run(root, uploaded_files(assignment), assignment=assignment,
+                      arguments=[] if trained else ["-k", "not task_"])
         assert full(results), [t["name"] for t in results["tests"]
                                if t["score"] < t["max_score"]][:10]
+        if trained and assignment.tasks:
+            assert {f"{assignment.id} task_accuracy[{task}]" for task in assignment.tasks} <= \
+                {t["name"] for t in results["tests"]}
+        if set(assignment.tasks) & set(board):
+            assert results.get("leaderboard"), "a leaderboard task without its leaderboard"
+        # The notebook without its training tasks: the isolated grader trains on a notebook's
+        # code in tests/test_nbgrader_roundtrip.py, for every assignment; here what is
+        # Gradescope's own is the upload's route to that grader.
         notebook = SOURCE_NOTEBOOKS / assignment.id / f"{assignment.notebook}.ipynb"
-        results = run(root, {notebook.name: notebook}, assignment=assignment)
+        results = run(root, {notebook.name: notebook}, assignment=assignment,
+                      arguments=["-k", "not task_"])
         assert full(results), [t["name"] for t in results["tests"]
                                if t["score"] < t["max_score"]][:10]
+        assert not [t for t in results["tests"] if "task_" in t["name"]], "-k reached the grader"
     finally:
         shutil.rmtree(root, ignore_errors=True)
