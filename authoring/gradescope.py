@@ -50,7 +50,7 @@ RUN = """\
 # the results go to /autograder/results/results.json (AUTOGRADER_ROOT for a local trial;
 # a trial may pass `-k "not task_"` to skip the training tasks, Gradescope passes nothing).
 cd "$(dirname "$0")"
-exec .venv/bin/python -m grader.gradescope --only {only} \
+exec .venv/bin/python -m grader.gradescope --only {only} \\
     --root "${{AUTOGRADER_ROOT:-/autograder}}" "$@"
 """
 
