@@ -186,13 +186,15 @@ def uploaded_files(assignment):
 def test_every_assignment_grades_its_files_and_its_notebook(assignment, tmp_path):
     root = unpacked(assignment.id, tmp_path)
     try:
-        # The files with their training tasks where a task's metric goes on the leaderboard
-        # (and a5's three small ones); the other tasks train in the same grader, called the
-        # same way, in tests/test_grader_cli.py's complete grading of the reference.
+        # With the training tasks where a task's metric goes on the leaderboard (a6, whose
+        # checks are all its task's) and a5's three small ones; the other tasks train in the
+        # same grader, called the same way, in tests/test_grader_cli.py's complete grading of
+        # the reference and, on a notebook's code, in tests/test_nbgrader_roundtrip.py.
         board = load_rubric().gradescope["leaderboard"]
         trained = assignment.id == "a5" or set(assignment.tasks) & set(board)
+        arguments = [] if trained else ["-k", "not task_"]
         results = run(root, uploaded_files(assignment), assignment=assignment,
-                      arguments=[] if trained else ["-k", "not task_"])
+                      arguments=arguments)
         assert full(results), [t["name"] for t in results["tests"]
                                if t["score"] < t["max_score"]][:10]
         if trained and assignment.tasks:
@@ -200,14 +202,13 @@ def test_every_assignment_grades_its_files_and_its_notebook(assignment, tmp_path
                 {t["name"] for t in results["tests"]}
         if set(assignment.tasks) & set(board):
             assert results.get("leaderboard"), "a leaderboard task without its leaderboard"
-        # The notebook without its training tasks: the isolated grader trains on a notebook's
-        # code in tests/test_nbgrader_roundtrip.py, for every assignment; here what is
-        # Gradescope's own is the upload's route to that grader.
         notebook = SOURCE_NOTEBOOKS / assignment.id / f"{assignment.notebook}.ipynb"
         results = run(root, {notebook.name: notebook}, assignment=assignment,
-                      arguments=["-k", "not task_"])
+                      arguments=arguments)
         assert full(results), [t["name"] for t in results["tests"]
                                if t["score"] < t["max_score"]][:10]
-        assert not [t for t in results["tests"] if "task_" in t["name"]], "-k reached the grader"
+        if not trained:
+            assert not [t for t in results["tests"] if "task_" in t["name"]], \
+                "-k did not reach the grader"
     finally:
         shutil.rmtree(root, ignore_errors=True)
