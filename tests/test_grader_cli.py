@@ -315,6 +315,13 @@ def test_grading_twice_gives_the_same_results(tmp_path, reference_run):
     assert without_timings(again) == without_timings(reference_run[1])
 
 
+def test_a_timed_check_keeps_its_seconds_beside_its_message(reference_run):
+    """a8's conv_vectorised measures CPU seconds: they are in extra_data, not in the output."""
+    timed = next(t for t in reference_run[1]["tests"] if t["name"] == "a8 conv_vectorised")
+    assert {"forward_seconds", "backward_seconds"} <= set(timed["extra_data"]["timing"])
+    assert " s;" not in timed["output"] and "CPU time" in timed["output"]
+
+
 def test_timings_are_the_only_thing_stripped(reference_run):
     """Guard: the determinism comparison keeps every check's score and message."""
     stripped = without_timings(reference_run[1])
