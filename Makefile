@@ -26,14 +26,19 @@ $(STAMP): pyproject.toml
 install-grader:
 	$(MAKE) install EXTRAS=grading
 
-# PyTorch for the parity tests (CI installs it; a local CPU wheel on the course machines).
-install-torch: install
-	$(PY) -m pip install --quiet 'torch==2.13.0'
+# PyTorch for assignment 12 and its parity tests (a local CPU wheel on the course machines);
+# the tests need it, so `make test` installs it too.
+TORCH_STAMP := $(VENV)/.installed-torch
+install-torch: $(TORCH_STAMP)
 
-test: install
+$(TORCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet 'torch==2.13.0'
+	touch $@
+
+test: install-torch
 	$(PY) -m pytest -n 2 --dist loadgroup --durations=25
 
-test-fast: install
+test-fast: install-torch
 	$(PY) -m pytest -m "not slow"
 
 # The mutation corpus (tests/mutants/corpus.toml): each mistake graded on its own
